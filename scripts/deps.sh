@@ -6,7 +6,7 @@ set -euo pipefail
 BUILD_PKGS=(build-essential cmake pkg-config clang llvm libclang-rt-14-dev clang-format
 	libssl-dev libxml2-dev libsystemd-dev libnl-3-dev libnl-route-3-dev libarchive-dev
 	libcurl4-openssl-dev libcmocka-dev openssl)
-RUN_PKGS=(iproute2 iputils-ping nftables iperf3 socat procps psmisc kmod unzip)
+RUN_PKGS=(iproute2 iputils-ping nftables iperf3 socat procps psmisc kmod unzip debootstrap dpkg-dev)
 PEER_PKGS=(strongswan-charon charon-systemd strongswan-swanctl strongswan-pki
 	libstrongswan-standard-plugins libstrongswan-extra-plugins libcharon-extra-plugins
 	libcharon-extauth-plugins tshark)
