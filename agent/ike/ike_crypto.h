@@ -111,6 +111,14 @@ struct ike_iov {
 };
 
 /*
+ * HMAC with an OpenSSL digest name ("SHA256") over the concatenated pieces,
+ * truncated to out_len (at most the digest length, else -EINVAL): the INTEG
+ * transforms' ICV (RFC 4868), shared with ESP.
+ */
+_must_check_ int ike_crypto_hmac(const char *md, const void *key, size_t key_len,
+				 const struct ike_iov *data, size_t n_data, uint8_t *ret_out,
+				 size_t out_len);
+/*
  * prf(K, S) (RFC 7296 §2.13): HMAC over the concatenated pieces; writes
  * ike_crypto_prf(prf_id)->len bytes to ret_out (at most IKE_PRF_MAX_LEN).
  * -EINVAL for an unknown PRF.
