@@ -156,7 +156,7 @@ int ctl_msg_add_str(struct ctl_msg *m, enum ctl_field tag, const char *s);
 int ctl_msg_add_secret(struct ctl_msg *m, enum ctl_field tag, const struct secret *s);
 
 /* First field with the tag; -ENOENT when absent. */
-_must_check_ int ctl_msg_get_int(const struct ctl_msg *m, enum ctl_field tag, int64_t *ret);
+int ctl_msg_get_int(const struct ctl_msg *m, enum ctl_field tag, int64_t *ret);
 const char *ctl_msg_get_str(const struct ctl_msg *m, enum ctl_field tag);
 const struct secret *ctl_msg_get_secret(const struct ctl_msg *m, enum ctl_field tag);
 
