@@ -42,7 +42,7 @@ cp "$deb" "$root/tmp/anyroam.deb"
 mount -t proc proc "$root/proc"
 mount --bind /dev "$root/dev"
 umount_root() { umount "$root/dev" 2>/dev/null || true; umount "$root/proc" 2>/dev/null || true; }
-trap 'umount_root; cleanup' EXIT
+trap 'rc=$?; umount_root; (exit $rc); cleanup' EXIT
 
 log "installing the package into the fresh root"
 chroot "$root" sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends /tmp/anyroam.deb' \
