@@ -15,6 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define LOG_MODULE "ui"
+#include "core/log.h"
 #include "core/xmalloc.h"
 #include "profile/profile.h"
 #include "ui/profile_check.h"
@@ -347,6 +349,7 @@ int ui_profile_check(int argc, char **argv)
 {
 	struct profile_diags diags = { 0 };
 	struct check_args a = { 0 };
+	enum log_level level;
 	int r;
 
 	if (argc > 0 && (strcmp(argv[argc - 1], "--help") == 0 || strcmp(argv[argc - 1], "-h") == 0)) {
@@ -357,7 +360,11 @@ int ui_profile_check(int argc, char **argv)
 		fputs(usage_text, stderr);
 		return EXIT_USAGE;
 	}
+	/* The library also logs what it returns as diagnostics; print each problem once. */
+	level = log_get_level();
+	log_set_level(LOG_LEVEL_ERR);
 	r = run(&a, &diags);
+	log_set_level(level);
 	print_diags(&diags);
 	if (r == 0 && diags.n_errors)
 		r = -EBADMSG;
