@@ -61,7 +61,7 @@ enum eap_type {
 };
 
 /* PROTOCOL.md §6.1: Expanded type (RFC 3748 §5.7), Cisco PEN 9, vendor type "DBRP" */
-#define EAP_VENDOR_CISCO 9u
+#define EAP_VENDOR_CISCO	   9u
 #define EAP_VENDOR_TYPE_ANYCONNECT 0x44425250u
 /* PROTOCOL.md §5.1, §6.4: the identity answered when the user name is not known */
 #define EAP_ANYCONNECT_IDENTITY "*$AnyConnectClient$*"
@@ -79,7 +79,7 @@ enum eap_method {
 	_EAP_METHOD_INVALID = -EINVAL,
 };
 #define EAP_METHOD_BIT(m) (1u << (m))
-#define EAP_METHODS_ALL ((1u << _EAP_METHOD_MAX) - 1)
+#define EAP_METHODS_ALL	  ((1u << _EAP_METHOD_MAX) - 1)
 
 /* "anyconnect", "mschapv2", "gtc", "md5" */
 const char *eap_method_to_string(enum eap_method m);
@@ -87,20 +87,20 @@ enum eap_method eap_method_from_string(const char *s);
 
 /* What an input or answer produced (a non-negative return value). */
 enum eap_status {
-	EAP_STATUS_SEND, /* a packet waits in eap_peer_packet() / eap_server_packet() */
+	EAP_STATUS_SEND,       /* a packet waits in eap_peer_packet() / eap_server_packet() */
 	EAP_STATUS_NEED_INPUT, /* peer only: eap_peer_form() waits for eap_peer_answer() */
-	EAP_STATUS_SUCCESS, /* peer: Success received; server: Success packet to send */
-	EAP_STATUS_FAILURE, /* peer: Failure received; server: Failure packet to send */
+	EAP_STATUS_SUCCESS,    /* peer: Success received; server: Success packet to send */
+	EAP_STATUS_FAILURE,    /* peer: Failure received; server: Failure packet to send */
 	_EAP_STATUS_MAX,
 };
 
 /* ---- forms: what the user must answer (the engine never prompts) ---- */
 
 enum eap_field_type {
-	EAP_FIELD_TEXT, /* echoed input, e.g. the user name */
+	EAP_FIELD_TEXT,	    /* echoed input, e.g. the user name */
 	EAP_FIELD_PASSWORD, /* hidden input: password, OTP, second factor */
-	EAP_FIELD_HIDDEN, /* returned with its value by the engine; never shown */
-	EAP_FIELD_SELECT, /* one of options[] (e.g. a group list) */
+	EAP_FIELD_HIDDEN,   /* returned with its value by the engine; never shown */
+	EAP_FIELD_SELECT,   /* one of options[] (e.g. a group list) */
 	_EAP_FIELD_MAX,
 };
 
@@ -111,7 +111,7 @@ struct eap_form_option {
 
 struct eap_form_field {
 	enum eap_field_type type;
-	char *name; /* the answer's name: "username", "password", "secondary_password", ... */
+	char *name;  /* the answer's name: "username", "password", "secondary_password", ... */
 	char *label; /* the prompt as the gateway worded it; may be "" */
 	char *value; /* hidden: the value sent back; select: the default option; else NULL */
 	struct eap_form_option *options; /* select only */
@@ -121,7 +121,7 @@ struct eap_form_field {
 struct eap_form {
 	enum eap_method method;
 	char *message; /* "Please enter your username and password." or a GTC prompt; may be NULL */
-	char *banner; /* a banner to show before the prompts, or NULL */
+	char *banner;  /* a banner to show before the prompts, or NULL */
 	char *error; /* the gateway's complaint about the last answer ("Login failed."), or NULL */
 	struct eap_form_field *fields; /* in the gateway's order: script mode answers in order */
 	size_t n_fields;
@@ -140,9 +140,9 @@ struct eap_answer {
  * does no I/O. Strings are copied by eap_peer_new(); NULL means "leave it out".
  */
 struct eap_client_info {
-	const char *version; /* client-version: "5.1.8.105" in Cisco-compatible mode */
-	const char *computer_name; /* host name */
-	const char *device_type; /* architecture, "x86_64" */
+	const char *version;	      /* client-version: "5.1.8.105" in Cisco-compatible mode */
+	const char *computer_name;    /* host name */
+	const char *device_type;      /* architecture, "x86_64" */
 	const char *platform_version; /* kernel release, "6.8.0-45-generic" */
 	/* The raw systemd machine ID: only SHA-256 digests of it (unique-id and
 	 * unique-id-global, each with its own suffix) ever leave the host. */
@@ -154,8 +154,9 @@ struct eap_client_info {
 };
 
 struct eap_peer_config {
-	unsigned int methods; /* EAP_METHOD_BIT mask the peer accepts; 0 = all */
-	const char *username; /* known user name, or NULL (asked through a form when needed) */
+	unsigned int methods;	   /* EAP_METHOD_BIT mask the peer accepts; 0 = all */
+	const struct rng_ops *rng; /* MSCHAPv2 Peer-Challenge; may be NULL without MSCHAPv2 */
+	const char *username;	   /* known user name, or NULL (asked through a form when needed) */
 	const struct secret *password; /* known password, or NULL (asked when needed); copied */
 	struct eap_client_info client;
 };
@@ -163,14 +164,16 @@ struct eap_peer_config {
 /* What the exchange produced; fields stay NULL until known. Owned by the peer. */
 struct eap_peer_outcome {
 	enum eap_method method; /* the method that ran; _EAP_METHOD_INVALID before one started */
-	char *identity; /* the EAP identity / user name we sent */
-	char *session_id; /* AnyConnect complete: 1-64 printable ASCII (PROTOCOL.md §7) */
+	char *identity;		/* the EAP identity / user name we sent */
+	char *session_id;	/* AnyConnect complete: 1-64 printable ASCII (PROTOCOL.md §7) */
 	struct secret *session_token; /* AnyConnect complete: 16-256 printable ASCII bytes */
-	char *profile_url; /* AnyConnect profile manifest: URL of the profile to fetch */
-	char *profile_hash; /* ... and its hash as the gateway wrote it */
-	char *banner; /* the latest banner the gateway sent */
-	char *last_error; /* the latest error text (the gateway's <error>, or ours) */
-	struct secret *msk; /* MSCHAPv2: 32 B (RFC 3079 §3, see eap_mschapv2.h); else NULL */
+	char *profile_url;	      /* AnyConnect profile manifest: URL of the profile to fetch */
+	char *profile_hash;	      /* ... and its hash as the gateway wrote it */
+	char *banner;		      /* the latest banner the gateway sent */
+	char *last_error;	      /* the latest error text (the gateway's <error>, or ours) */
+	/* MSCHAPv2: 64 B = MasterReceiveKey | MasterSendKey | 32 zero bytes, as strongSwan
+	 * exports it (RFC 3079 §3.3, server's view); see eap_mschapv2.h. Else NULL. */
+	struct secret *msk;
 };
 
 struct eap_peer;
@@ -196,8 +199,8 @@ const struct eap_peer_outcome *eap_peer_outcome(const struct eap_peer *peer);
 
 /* What each method needs to check a user (the gateway stores one or more per user). */
 enum eap_cred_type {
-	EAP_CRED_VERIFIER, /* AnyConnect, GTC: see eap_verifier_*() below */
-	EAP_CRED_NT_HASH, /* MSCHAPv2: MD4(UTF-16LE(password)), 16 B (RFC 2759 §8.3) */
+	EAP_CRED_VERIFIER,  /* AnyConnect, GTC: see eap_verifier_*() below */
+	EAP_CRED_NT_HASH,   /* MSCHAPv2: MD4(UTF-16LE(password)), 16 B (RFC 2759 §8.3) */
 	EAP_CRED_CLEARTEXT, /* MD5 (which cannot work otherwise); also accepted by every method */
 	_EAP_CRED_MAX,
 };
@@ -207,8 +210,8 @@ enum eap_cred_type {
  * when the user is unknown or has no credential of that type. When the verifier or NT
  * hash is missing, the engine asks for the cleartext and derives what it needs.
  */
-typedef int (*eap_userdb_lookup_func_t)(void *user_data, const char *user,
-					 enum eap_cred_type type, struct secret **ret_cred);
+typedef int (*eap_userdb_lookup_func_t)(void *user_data, const char *user, enum eap_cred_type type,
+					struct secret **ret_cred);
 
 struct eap_userdb {
 	eap_userdb_lookup_func_t lookup;
@@ -222,9 +225,9 @@ struct eap_userdb {
  */
 #define EAP_VERIFIER_SALT_LEN 16u
 #define EAP_VERIFIER_HASH_LEN 32u
-#define EAP_VERIFIER_ROUNDS 20000u
-#define EAP_VERIFIER_LEN (EAP_VERIFIER_SALT_LEN + EAP_VERIFIER_HASH_LEN)
-#define EAP_NT_HASH_LEN 16u
+#define EAP_VERIFIER_ROUNDS   20000u
+#define EAP_VERIFIER_LEN      (EAP_VERIFIER_SALT_LEN + EAP_VERIFIER_HASH_LEN)
+#define EAP_NT_HASH_LEN	      16u
 
 _must_check_ int eap_verifier_new(const struct secret *password, const struct rng_ops *rng,
 				  struct secret **ret_verifier);
@@ -237,8 +240,8 @@ _must_check_ int eap_nt_hash(const struct secret *password, struct secret **ret_
  * Issues the session ID and token at a successful AnyConnect login (PROTOCOL.md §7).
  * The gateway keeps them unique among its sessions.
  */
-typedef int (*eap_session_issue_func_t)(void *user_data, const char *user,
-					 char **ret_session_id, struct secret **ret_token);
+typedef int (*eap_session_issue_func_t)(void *user_data, const char *user, char **ret_session_id,
+					struct secret **ret_token);
 
 struct eap_session_issuer {
 	eap_session_issue_func_t issue; /* NULL: eap_session_generate() */
@@ -254,19 +257,20 @@ _must_check_ int eap_session_generate(const struct rng_ops *rng, char **ret_sess
 
 struct eap_server_config {
 	enum eap_method method; /* the method proposed first */
-	unsigned int methods; /* EAP_METHOD_BIT mask also accepted after a Nak; 0 = method only */
-	const struct rng_ops *rng; /* identifiers, challenges */
-	struct eap_userdb userdb; /* owned: destroy(user_data) runs at eap_server_free() */
+	unsigned int methods;	/* EAP_METHOD_BIT mask also accepted after a Nak; 0 = method only */
+	const struct rng_ops *rng;	  /* identifiers, challenges */
+	struct eap_userdb userdb;	  /* owned: destroy(user_data) runs at eap_server_free() */
 	struct eap_session_issuer issuer; /* AnyConnect; owned like userdb */
 	/* Send EAP-Request/Identity first. MD5, MSCHAPv2 and GTC need it for the user name
 	 * unless known from elsewhere; the AnyConnect gateway never sends one (§6.4). */
 	bool identity_first;
 	const char *identity; /* the user name when known without EAP-Identity, or NULL */
 	unsigned int max_login_attempts; /* AnyConnect; 0 = 3 (IOS default) */
-	const char *tunnel_group; /* AnyConnect opaque: the IKEv2 profile name; NULL = "AnyConnect-EAP" */
-	const char *config_hash; /* AnyConnect opaque; NULL = "0" */
-	const char *message; /* AnyConnect / GTC prompt; NULL = the default wording */
-	const char *banner; /* AnyConnect: shown with the form, or NULL */
+	const char *tunnel_group;	 /* AnyConnect opaque: the IKEv2 profile name; NULL =
+					    "AnyConnect-EAP" */
+	const char *config_hash;	 /* AnyConnect opaque; NULL = "0" */
+	const char *message;		 /* AnyConnect / GTC prompt; NULL = the default wording */
+	const char *banner;		 /* AnyConnect: shown with the form, or NULL */
 	const char *profile_url; /* AnyConnect profile manifest (with profile_hash), or NULL */
 	const char *profile_hash;
 	const char *server_name; /* MSCHAPv2 Name (RFC 2759 §4); NULL = "anyroam-gw" */
@@ -274,12 +278,12 @@ struct eap_server_config {
 
 struct eap_server_outcome {
 	enum eap_method method; /* the method that ran */
-	char *user; /* authenticated (or claimed, on failure) user name, or NULL */
-	char *session_id; /* AnyConnect: what the issuer gave */
+	char *user;		/* authenticated (or claimed, on failure) user name, or NULL */
+	char *session_id;	/* AnyConnect: what the issuer gave */
 	struct secret *session_token;
-	struct secret *msk; /* MSCHAPv2 only */
+	struct secret *msk;   /* MSCHAPv2 only */
 	char *client_version; /* AnyConnect client header <version>, or NULL */
-	char *computer_name; /* AnyConnect <device-id computer-name>, or NULL */
+	char *computer_name;  /* AnyConnect <device-id computer-name>, or NULL */
 	unsigned int failed_attempts;
 	char *reason; /* why it failed ("bad password", "unknown user", ...), for the log */
 };
