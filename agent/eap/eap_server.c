@@ -135,6 +135,7 @@ static int method_start(struct eap_server *s, enum eap_method m)
 	s->tried |= EAP_METHOD_BIT(m);
 	s->method_rounds = 0;
 	s->state = EAP_SRV_METHOD;
+	buf_writer_reset(&s->pkt);
 	switch (m) {
 	case EAP_METHOD_ANYCONNECT:
 		return eap_anyconnect_server_start(s, &s->pkt);
@@ -283,7 +284,6 @@ static int on_nak(struct eap_server *s, const struct eap_pkt *resp)
 		/* the other methods need a user name the AnyConnect flow never asked for */
 		if (m != EAP_METHOD_ANYCONNECT && !s->out.user)
 			continue;
-		buf_writer_reset(&s->pkt);
 		return method_start(s, m);
 	}
 	return fail(s, -EPROTO, "peer refused every offered EAP method");
