@@ -1,0 +1,24 @@
+/*
+ * platform_gap.h - the sleep detector that needs no D-Bus: CLOCK_MONOTONIC
+ * stops while the system is suspended, CLOCK_BOOTTIME does not, so their
+ * difference grows by exactly the time asleep. Pure: the caller reads both
+ * clocks (real or fake) and passes them in.
+ */
+#pragma once
+
+#include <stdbool.h>
+
+#include "core/clock.h"
+
+struct platform_gap {
+	usec_t offset; /* boottime - monotonic at the last check */
+	bool primed;
+};
+
+/* Takes the current difference as the reference. */
+void platform_gap_rebase(struct platform_gap *g, usec_t boottime, usec_t monotonic);
+/* Time slept since the last check or rebase if it exceeds threshold, else 0;
+ * either way the current difference becomes the reference. The first call
+ * only primes. */
+usec_t platform_gap_check(struct platform_gap *g, usec_t boottime, usec_t monotonic,
+			  usec_t threshold);
