@@ -135,6 +135,8 @@ static const struct profile_host *find_by_name(const struct profile_set *set, co
 
 void profile_set_add(struct profile_set *set, struct profile *p, struct profile_diags *diags)
 {
+	if (!p)
+		return;
 	set->profiles = xrealloc(set->profiles, (set->n_profiles + 1) * sizeof(*set->profiles));
 	set->profiles[set->n_profiles++] = p;
 	for (size_t i = 0; i < p->n_hosts; i++) {
