@@ -240,6 +240,9 @@ struct ike_responder_config {
 	usec_t eap_timeout; /* half-open SA without EAP Success: 120 s */
 	size_t frag_mtu; /* 0 = 1280 */
 	bool token_rotation; /* answer V(ANYROAM-TOKEN-ROTATION) */
+	/* announce and send only Cisco fragments (payload 132), as an ASA-style peer
+	 * that lacks RFC 7383 would; off = announce both (PROTOCOL.md §10) */
+	bool frag_cisco_only;
 	uint64_t child_lifetime_s; /* 0 = 3600; hard limit -> delete */
 };
 
@@ -285,7 +288,9 @@ enum ike_action_type {
 	/* send .send.data to .send.path.remote from .send.path.local; prefix
 	 * 00000000 when .send.non_esp_marker (port 4500) */
 	IKE_ACTION_SEND,
-	/* .eap: an EAP packet from the peer. Initiator: answer with ike_sa_eap_reply().
+	/* .eap: an EAP packet from the peer. Initiator: answer a Request with
+	 * ike_sa_eap_reply(), a Success with ike_sa_eap_complete() (a Failure ends the
+	 * SA with IKE_ACTION_FAILED right after this action).
 	 * Responder: answer with ike_sa_eap_request(); .eap.len == 0 means "EAP starts,
 	 * give the first request" (the IDi is in .eap.idi) */
 	IKE_ACTION_EAP,
@@ -397,6 +402,14 @@ enum ike_udp_kind ike_udp_classify(uint16_t local_port, const uint8_t *p, size_t
 /* Initiator: the EAP peer's answer to the last IKE_ACTION_EAP. */
 _must_check_ int ike_sa_eap_reply(struct ike *ike, uint64_t sa, usec_t now, const uint8_t *eap,
 				  size_t n);
+
+/*
+ * Initiator: the EAP peer accepted the EAP-Success of the last IKE_ACTION_EAP;
+ * msk keys the final AUTH (RFC 7296 §2.16), NULL for methods without one
+ * (EAP-AnyConnect: SK_pi/SK_pr key it, PROTOCOL.md §5.3). Copied.
+ */
+_must_check_ int ike_sa_eap_complete(struct ike *ike, uint64_t sa, usec_t now,
+				     const struct secret *msk);
 
 enum ike_eap_outcome {
 	IKE_EAP_CONTINUE, /* eap is a Request; more rounds follow */
