@@ -535,6 +535,14 @@ void gw_sessdb_reconnect_done(struct gw_sessdb *db, usec_t now, struct gw_sess *
 	log_info("session %s: reconnected (user %s)", s->id, s->user);
 }
 
+void gw_sessdb_sa_rekeyed(struct gw_sessdb *db, struct gw_sess *s, uint64_t new_sa,
+			  uint64_t *ret_old_sa)
+{
+	*ret_old_sa = s->sa;
+	sa_unlink(db, s);
+	sa_link(db, s, new_sa);
+}
+
 int gw_sessdb_rotate_token(struct gw_sessdb *db, struct gw_sess *s, struct secret **ret_token)
 {
 	struct secret *t;

@@ -122,6 +122,9 @@ void gw_sessdb_reconnect_failed(struct gw_sessdb *db, usec_t now, struct in_addr
  */
 void gw_sessdb_reconnect_done(struct gw_sessdb *db, usec_t now, struct gw_sess *s, uint64_t new_sa,
 			      uint64_t *ret_old_sa);
+/* The session's IKE SA was rekeyed (RFC 7296 §2.18): it follows to new_sa. */
+void gw_sessdb_sa_rekeyed(struct gw_sessdb *db, struct gw_sess *s, uint64_t new_sa,
+			  uint64_t *ret_old_sa);
 /* D6: a fresh token replaces the stored one; returns a copy for the CP reply. */
 _must_check_ int gw_sessdb_rotate_token(struct gw_sessdb *db, struct gw_sess *s,
 					struct secret **ret_token);
