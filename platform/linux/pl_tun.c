@@ -197,7 +197,7 @@ int pl_tun_close(struct platform *p)
 	return r;
 }
 
-int pl_tun_undo(struct platform_linux *pl, const struct pl_item *it)
+static int tun_undo(struct platform_linux *pl, const struct pl_item *it)
 {
 	struct rtnl_link *link = NULL;
 	struct nl_sock *s;
@@ -221,4 +221,13 @@ int pl_tun_undo(struct platform_linux *pl, const struct pl_item *it)
 	log_info("deleting %s", it->name);
 	r = pl_nl_link_delete(pl, it->name);
 	return r == -ENODEV ? 0 : r;
+}
+
+int pl_tun_undo(struct platform_linux *pl, const struct pl_item *it)
+{
+	int r = tun_undo(pl, it);
+
+	if (r == 0)
+		pl_journal_drop(&pl->journal, it);
+	return r;
 }
