@@ -1,0 +1,54 @@
+/*
+ * daemon.h - anyroamd's context: the sd-event loop (CLOCK_BOOTTIME timers), the
+ * configuration, the event log, the control server, the platform, the profiles, the
+ * trust store and the one connection (conn.h).
+ */
+#pragma once
+#include <stdbool.h>
+
+#include <openssl/x509.h>
+
+#include "daemon/daemon_conf.h"
+#include "daemon/daemon_ctl.h"
+#include "daemon/daemon_log.h"
+
+struct sd_event;
+struct platform;
+struct profile_set;
+struct conn;
+
+#define DAEMON_STATE_DIR_DEFAULT "/run/anyroam"
+#define DAEMON_SOURCE_AGENT "anyroamd"
+#define DAEMON_SOURCE_UI "anyroam"
+
+struct daemon_options {
+	bool foreground;
+	const char *config; /* NULL: DAEMON_CONF_DEFAULT, missing is fine */
+	const char *ctl; /* NULL: DAEMON_CTL_DEFAULT */
+	const char *state_dir; /* NULL: DAEMON_STATE_DIR_DEFAULT */
+	const char *profile_dir; /* NULL: the standard profile directories */
+};
+
+struct daemon {
+	struct sd_event *event;
+	struct daemon_options opts;
+	struct daemon_conf conf;
+	struct daemon_log log;
+	struct daemon_ctl ctl;
+	struct platform *platform;
+	struct profile_set *profiles;
+	X509_STORE *trust;
+	struct conn *conn;
+};
+
+/* Parses argv (PRODUCT.md: anyroamd [--foreground] [--config FILE] [--ctl SOCKET]
+ * [--state-dir DIR] [--profile-dir DIR]); 2 on a usage error, after printing it. */
+int daemon_parse_args(int argc, char **argv, struct daemon_options *ret);
+/* Everything up to a listening control socket; logs and returns an error otherwise. */
+_must_check_ int daemon_setup(struct daemon *d, const struct daemon_options *o);
+/* Runs until SIGTERM/SIGINT; then disconnects nothing (the session stays for the next
+ * start, PROTOCOL.md §12 code 107) but stops the data plane. */
+int daemon_run(struct daemon *d);
+void daemon_teardown(struct daemon *d);
+/* (Re)loads the profiles of the profile directory or the standard ones + agent.conf's. */
+void daemon_load_profiles(struct daemon *d);
