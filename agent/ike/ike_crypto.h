@@ -16,40 +16,8 @@
 #include "core/rng.h"
 #include "core/secret.h"
 
-/*
- * IANA numbers (RFC 7296 §3.3.2, §3.8; RFC 7427 §7) come from ike_const.h.
- * Until that header is in the tree, the same names are defined here so this
- * suite builds on its own; delete the fallback once ike_const.h is committed.
- */
-#if __has_include("ike/ike_const.h")
+/* IANA numbers (IKE_ENCR_*, IKE_PRF_*, IKE_INTEG_*, IKE_DH_*, IKE_AUTH_*, IKE_HASH_*). */
 #include "ike/ike_const.h"
-#else
-#define IKE_ENCR_AES_CBC 12
-#define IKE_ENCR_AES_GCM_16 20
-#define IKE_PRF_HMAC_SHA2_256 5
-#define IKE_PRF_HMAC_SHA2_384 6
-#define IKE_PRF_HMAC_SHA2_512 7
-#define IKE_INTEG_NONE 0
-#define IKE_INTEG_HMAC_SHA2_256_128 12
-#define IKE_INTEG_HMAC_SHA2_384_192 13
-#define IKE_INTEG_HMAC_SHA2_512_256 14
-#define IKE_DH_NONE 0
-#define IKE_DH_MODP_2048 14
-#define IKE_DH_ECP_256 19
-#define IKE_DH_ECP_384 20
-#define IKE_DH_ECP_521 21
-#define IKE_DH_CURVE25519 31
-#define IKE_AUTH_RSA_SIG 1
-#define IKE_AUTH_SHARED_KEY_MIC 2
-#define IKE_AUTH_ECDSA_256 9
-#define IKE_AUTH_ECDSA_384 10
-#define IKE_AUTH_ECDSA_521 11
-#define IKE_AUTH_DIGITAL_SIGNATURE 14
-#define IKE_HASH_SHA1 1
-#define IKE_HASH_SHA2_256 2
-#define IKE_HASH_SHA2_384 3
-#define IKE_HASH_SHA2_512 4
-#endif
 
 /* The longest PRF output and key (HMAC-SHA2-512). */
 #define IKE_PRF_MAX_LEN 64
