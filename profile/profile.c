@@ -29,10 +29,15 @@ struct walk {
 
 /* Elements of the schema Anyroam accepts without using (certificate enrollment, mobile). */
 static const char *const client_ignored[] = {
-	"CertificateMatch", "CertificateEnrollment", "MobilePolicy", "DeviceLockRequired",
+	"CertificateMatch",
+	"CertificateEnrollment",
+	"MobilePolicy",
+	"DeviceLockRequired",
 };
 static const char *const host_ignored[] = {
-	"LoadBalancingServerList", "CAURL", "MobileHostEntryInfo",
+	"LoadBalancingServerList",
+	"CAURL",
+	"MobileHostEntryInfo",
 };
 
 static bool in_list(const char *const *list, size_t n, const char *name)
@@ -61,7 +66,8 @@ static void unknown(struct walk *w, const xmlNode *n, const char *where)
 }
 
 /* <List><Item>text</Item>...</List>: each non-empty Item text is appended. */
-static void walk_list(struct walk *w, const xmlNode *list, const char *item, struct profile_strv *out)
+static void walk_list(struct walk *w, const xmlNode *list, const char *item,
+		      struct profile_strv *out)
 {
 	for (const xmlNode *c = list->children; c; c = c->next) {
 		_cleanup_free_ char *t = NULL;
@@ -112,9 +118,11 @@ static bool walk_client_special(struct walk *w, const xmlNode *n, int parent)
 {
 	if (parent == PROFILE_KEY_NONE && profile_xml_is(n, "BackupServerList"))
 		walk_list(w, n, "HostAddress", &w->p->backups);
-	else if (parent == PROFILE_KEY_CERTIFICATE_PINNING && profile_xml_is(n, "CertificatePinList"))
+	else if (parent == PROFILE_KEY_CERTIFICATE_PINNING &&
+		 profile_xml_is(n, "CertificatePinList"))
 		walk_list(w, n, "Pin", &w->p->pins);
-	else if (parent == PROFILE_KEY_AUTOMATIC_VPN_POLICY && profile_xml_is(n, "TrustedHttpsServerList"))
+	else if (parent == PROFILE_KEY_AUTOMATIC_VPN_POLICY &&
+		 profile_xml_is(n, "TrustedHttpsServerList"))
 		walk_trusted_https(w, n);
 	else if (parent == PROFILE_KEY_NONE &&
 		 in_list(client_ignored, ARRAY_SIZE(client_ignored), (const char *)n->name))
@@ -141,7 +149,8 @@ static bool walk_host_special(struct walk *w, struct profile_host *h, const xmlN
 }
 
 /* One setting element: its value (direct text, mixed content allowed) and attribute. */
-static void set_slot(struct walk *w, enum profile_key k, const xmlNode *n, struct profile_slot *slot)
+static void set_slot(struct walk *w, enum profile_key k, const xmlNode *n,
+		     struct profile_slot *slot)
 {
 	_cleanup_free_ char *t = profile_xml_text(n);
 
@@ -160,8 +169,8 @@ static void walk_settings(struct walk *w, const xmlNode *node, int parent, struc
 			continue;
 		k = profile_key_lookup((const char *)c->name, parent, h != NULL);
 		if (k == _PROFILE_KEY_INVALID) {
-			bool special = h ? walk_host_special(w, h, c, parent) :
-					   walk_client_special(w, c, parent);
+			bool special = h ? walk_host_special(w, h, c, parent)
+					 : walk_client_special(w, c, parent);
 			if (!special)
 				unknown(w, c, (const char *)node->name);
 			continue;
@@ -225,7 +234,7 @@ static void walk_root(struct walk *w, const xmlNode *root)
 int profile_parse(const char *file, const void *data, size_t len, struct profile **ret_profile,
 		  struct profile_diags *diags)
 {
-	struct walk w = { .file = file ? file : "(input)", .diags = diags };
+	struct walk w = {.file = file ? file : "(input)", .diags = diags};
 	xmlDoc *doc = NULL;
 	const xmlNode *root;
 	int r;

@@ -24,9 +24,9 @@
 #include "core/err.h"
 
 /* Where Secure Client and Anyroam look for profiles, in priority order. */
-#define PROFILE_DIR_ANYROAM "/etc/anyroam/profile"
+#define PROFILE_DIR_ANYROAM	 "/etc/anyroam/profile"
 #define PROFILE_DIR_SECURECLIENT "/opt/cisco/secureclient/vpn/profile"
-#define PROFILE_DIR_ANYCONNECT "/opt/cisco/anyconnect/profile"
+#define PROFILE_DIR_ANYCONNECT	 "/opt/cisco/anyconnect/profile"
 /* A profile file larger than this is refused (-EMSGSIZE) before parsing. */
 #define PROFILE_FILE_MAX (1024u * 1024u)
 
@@ -41,10 +41,11 @@ enum profile_diag_level {
 
 struct profile_diag {
 	enum profile_diag_level level;
-	char *file; /* name as given to the parser */
+	char *file;	   /* name as given to the parser */
 	unsigned int line; /* 0 = whole file */
-	char *element; /* NULL when not about one element */
-	char *message; /* e.g. "'Reconnect' is not one of DisconnectOnSuspend, ReconnectAfterResume" */
+	char *element;	   /* NULL when not about one element */
+	char *message; /* e.g. "'Reconnect' is not one of DisconnectOnSuspend, ReconnectAfterResume"
+			*/
 };
 
 struct profile_diags {
@@ -64,7 +65,7 @@ const struct profile_diag *profile_diags_first_error(const struct profile_diags 
 enum profile_type {
 	PROFILE_TYPE_BOOL, /* "true" / "false" -> num 1 / 0 */
 	PROFILE_TYPE_ENUM, /* one of a list -> num = index */
-	PROFILE_TYPE_INT, /* integer in [min, max] -> num */
+	PROFILE_TYPE_INT,  /* integer in [min, max] -> num */
 	PROFILE_TYPE_STRING,
 	_PROFILE_TYPE_MAX,
 };
@@ -75,102 +76,115 @@ enum profile_type {
  * child of ClientInitialization / HostEntry (per scope). values: '|'-separated enum values.
  * uc: -1 no UserControllable attribute; else the attribute's schema default (0/1).
  */
-#define PROFILE_CLIENT_KEYS(X)                                                                    \
-	X(USE_START_BEFORE_LOGON, "UseStartBeforeLogon", NONE, BOOL, "false", NULL, 0, 0, 1)      \
-	X(AUTOMATIC_CERT_SELECTION, "AutomaticCertSelection", NONE, BOOL, "true", NULL, 0, 0, 1)  \
-	X(SHOW_PRE_CONNECT_MESSAGE, "ShowPreConnectMessage", NONE, BOOL, "false", NULL, 0, 0, -1) \
-	X(CERTIFICATE_STORE, "CertificateStore", NONE, ENUM, "All", "All|Machine|User", 0, 0, -1) \
-	X(CERTIFICATE_STORE_MAC, "CertificateStoreMac", NONE, ENUM, "All", "All|System|Login", 0, 0, -1) \
-	X(CERTIFICATE_STORE_LINUX, "CertificateStoreLinux", NONE, ENUM, "All", "All|Machine|User", 0, 0, -1) \
-	X(CERTIFICATE_STORE_OVERRIDE, "CertificateStoreOverride", NONE, BOOL, "false", NULL, 0, 0, -1) \
-	X(PROXY_SETTINGS, "ProxySettings", NONE, ENUM, "Native", "Native|IgnoreProxy|Override", 0, 0, 1) \
-	X(PUBLIC_PROXY_SERVER_ADDRESS, "PublicProxyServerAddress", PROXY_SETTINGS, STRING, "", NULL, 0, 0, 1) \
-	X(ALLOW_LOCAL_PROXY_CONNECTIONS, "AllowLocalProxyConnections", NONE, BOOL, "true", NULL, 0, 0, -1) \
+#define PROFILE_CLIENT_KEYS(X)                                                                     \
+	X(USE_START_BEFORE_LOGON, "UseStartBeforeLogon", NONE, BOOL, "false", NULL, 0, 0, 1)       \
+	X(AUTOMATIC_CERT_SELECTION, "AutomaticCertSelection", NONE, BOOL, "true", NULL, 0, 0, 1)   \
+	X(SHOW_PRE_CONNECT_MESSAGE, "ShowPreConnectMessage", NONE, BOOL, "false", NULL, 0, 0, -1)  \
+	X(CERTIFICATE_STORE, "CertificateStore", NONE, ENUM, "All", "All|Machine|User", 0, 0, -1)  \
+	X(CERTIFICATE_STORE_MAC, "CertificateStoreMac", NONE, ENUM, "All", "All|System|Login", 0,  \
+	  0, -1)                                                                                   \
+	X(CERTIFICATE_STORE_LINUX, "CertificateStoreLinux", NONE, ENUM, "All", "All|Machine|User", \
+	  0, 0, -1)                                                                                \
+	X(CERTIFICATE_STORE_OVERRIDE, "CertificateStoreOverride", NONE, BOOL, "false", NULL, 0, 0, \
+	  -1)                                                                                      \
+	X(PROXY_SETTINGS, "ProxySettings", NONE, ENUM, "Native", "Native|IgnoreProxy|Override", 0, \
+	  0, 1)                                                                                    \
+	X(PUBLIC_PROXY_SERVER_ADDRESS, "PublicProxyServerAddress", PROXY_SETTINGS, STRING, "",     \
+	  NULL, 0, 0, 1)                                                                           \
+	X(ALLOW_LOCAL_PROXY_CONNECTIONS, "AllowLocalProxyConnections", NONE, BOOL, "true", NULL,   \
+	  0, 0, -1)                                                                                \
 	X(AUTO_CONNECT_ON_START, "AutoConnectOnStart", NONE, BOOL, "false", NULL, 0, 0, 1)         \
 	X(MINIMIZE_ON_CONNECT, "MinimizeOnConnect", NONE, BOOL, "true", NULL, 0, 0, 1)             \
 	X(LOCAL_LAN_ACCESS, "LocalLanAccess", NONE, BOOL, "false", NULL, 0, 0, 1)                  \
-	X(DISABLE_CAPTIVE_PORTAL_DETECTION, "DisableCaptivePortalDetection", NONE, BOOL, "false", NULL, 0, 0, 1) \
+	X(DISABLE_CAPTIVE_PORTAL_DETECTION, "DisableCaptivePortalDetection", NONE, BOOL, "false",  \
+	  NULL, 0, 0, 1)                                                                           \
 	X(AUTO_RECONNECT, "AutoReconnect", NONE, BOOL, "true", NULL, 0, 0, 0)                      \
-	X(AUTO_RECONNECT_BEHAVIOR, "AutoReconnectBehavior", AUTO_RECONNECT, ENUM, "DisconnectOnSuspend", \
-	  "DisconnectOnSuspend|ReconnectAfterResume", 0, 0, 0)                                    \
-	X(SUSPEND_ON_CONNECTED_STANDBY, "SuspendOnConnectedStandby", NONE, BOOL, "false", NULL, 0, 0, -1) \
+	X(AUTO_RECONNECT_BEHAVIOR, "AutoReconnectBehavior", AUTO_RECONNECT, ENUM,                  \
+	  "DisconnectOnSuspend", "DisconnectOnSuspend|ReconnectAfterResume", 0, 0, 0)              \
+	X(SUSPEND_ON_CONNECTED_STANDBY, "SuspendOnConnectedStandby", NONE, BOOL, "false", NULL, 0, \
+	  0, -1)                                                                                   \
 	X(AUTO_UPDATE, "AutoUpdate", NONE, BOOL, "true", NULL, 0, 0, 0)                            \
-	X(RSA_SECURID_INTEGRATION, "RSASecurIDIntegration", NONE, ENUM, "Automatic",              \
-	  "Automatic|SoftwareToken|HardwareToken", 0, 0, 0)                                       \
-	X(WINDOWS_LOGON_ENFORCEMENT, "WindowsLogonEnforcement", NONE, ENUM, "SingleLocalLogon",   \
-	  "SingleLogon|SingleLocalLogon|SingleLogonNoRemote", 0, 0, -1)                           \
-	X(LINUX_LOGON_ENFORCEMENT, "LinuxLogonEnforcement", NONE, ENUM, "SingleLocalLogon",       \
-	  "SingleLogon|SingleLocalLogon|SingleLogonNoRemote", 0, 0, -1)                           \
-	X(WINDOWS_VPN_ESTABLISHMENT, "WindowsVPNEstablishment", NONE, ENUM, "AllowRemoteUsers",   \
-	  "LocalUsersOnly|AllowRemoteUsers", 0, 0, -1)                                            \
-	X(LINUX_VPN_ESTABLISHMENT, "LinuxVPNEstablishment", NONE, ENUM, "AllowRemoteUsers",       \
-	  "LocalUsersOnly|AllowRemoteUsers", 0, 0, -1)                                            \
+	X(RSA_SECURID_INTEGRATION, "RSASecurIDIntegration", NONE, ENUM, "Automatic",               \
+	  "Automatic|SoftwareToken|HardwareToken", 0, 0, 0)                                        \
+	X(WINDOWS_LOGON_ENFORCEMENT, "WindowsLogonEnforcement", NONE, ENUM, "SingleLocalLogon",    \
+	  "SingleLogon|SingleLocalLogon|SingleLogonNoRemote", 0, 0, -1)                            \
+	X(LINUX_LOGON_ENFORCEMENT, "LinuxLogonEnforcement", NONE, ENUM, "SingleLocalLogon",        \
+	  "SingleLogon|SingleLocalLogon|SingleLogonNoRemote", 0, 0, -1)                            \
+	X(WINDOWS_VPN_ESTABLISHMENT, "WindowsVPNEstablishment", NONE, ENUM, "AllowRemoteUsers",    \
+	  "LocalUsersOnly|AllowRemoteUsers", 0, 0, -1)                                             \
+	X(LINUX_VPN_ESTABLISHMENT, "LinuxVPNEstablishment", NONE, ENUM, "AllowRemoteUsers",        \
+	  "LocalUsersOnly|AllowRemoteUsers", 0, 0, -1)                                             \
 	X(RETAIN_VPN_ON_LOGOFF, "RetainVpnOnLogoff", NONE, BOOL, "false", NULL, 0, 0, -1)          \
 	X(USER_ENFORCEMENT, "UserEnforcement", RETAIN_VPN_ON_LOGOFF, ENUM, "SameUserOnly",         \
-	  "SameUserOnly|AnyUser", 0, 0, -1)                                                       \
+	  "SameUserOnly|AnyUser", 0, 0, -1)                                                        \
 	X(AUTOMATIC_VPN_POLICY, "AutomaticVPNPolicy", NONE, BOOL, "false", NULL, 0, 0, -1)         \
-	X(TRUSTED_DNS_DOMAINS, "TrustedDNSDomains", AUTOMATIC_VPN_POLICY, STRING, "", NULL, 0, 0, -1) \
-	X(TRUSTED_DNS_SERVERS, "TrustedDNSServers", AUTOMATIC_VPN_POLICY, STRING, "", NULL, 0, 0, -1) \
-	X(TRUSTED_NETWORK_POLICY, "TrustedNetworkPolicy", AUTOMATIC_VPN_POLICY, ENUM, "Disconnect", \
-	  "Connect|Pause|Disconnect|DoNothing", 0, 0, -1)                                         \
-	X(UNTRUSTED_NETWORK_POLICY, "UntrustedNetworkPolicy", AUTOMATIC_VPN_POLICY, ENUM, "Connect", \
-	  "Connect|DoNothing", 0, 0, -1)                                                          \
+	X(TRUSTED_DNS_DOMAINS, "TrustedDNSDomains", AUTOMATIC_VPN_POLICY, STRING, "", NULL, 0, 0,  \
+	  -1)                                                                                      \
+	X(TRUSTED_DNS_SERVERS, "TrustedDNSServers", AUTOMATIC_VPN_POLICY, STRING, "", NULL, 0, 0,  \
+	  -1)                                                                                      \
+	X(TRUSTED_NETWORK_POLICY, "TrustedNetworkPolicy", AUTOMATIC_VPN_POLICY, ENUM,              \
+	  "Disconnect", "Connect|Pause|Disconnect|DoNothing", 0, 0, -1)                            \
+	X(UNTRUSTED_NETWORK_POLICY, "UntrustedNetworkPolicy", AUTOMATIC_VPN_POLICY, ENUM,          \
+	  "Connect", "Connect|DoNothing", 0, 0, -1)                                                \
 	X(ALWAYS_ON, "AlwaysOn", AUTOMATIC_VPN_POLICY, BOOL, "false", NULL, 0, 0, -1)              \
-	X(CONNECT_FAILURE_POLICY, "ConnectFailurePolicy", ALWAYS_ON, ENUM, "Closed", "Closed|Open", 0, 0, -1) \
-	X(ALLOW_CAPTIVE_PORTAL_REMEDIATION, "AllowCaptivePortalRemediation", CONNECT_FAILURE_POLICY, \
-	  BOOL, "false", NULL, 0, 0, -1)                                                          \
-	X(CAPTIVE_PORTAL_REMEDIATION_TIMEOUT, "CaptivePortalRemediationTimeout",                  \
-	  ALLOW_CAPTIVE_PORTAL_REMEDIATION, INT, "5", NULL, 0, 100, -1)                           \
-	X(APPLY_LAST_VPN_LOCAL_RESOURCE_RULES, "ApplyLastVPNLocalResourceRules", CONNECT_FAILURE_POLICY, \
-	  BOOL, "false", NULL, 0, 0, -1)                                                          \
+	X(CONNECT_FAILURE_POLICY, "ConnectFailurePolicy", ALWAYS_ON, ENUM, "Closed",               \
+	  "Closed|Open", 0, 0, -1)                                                                 \
+	X(ALLOW_CAPTIVE_PORTAL_REMEDIATION, "AllowCaptivePortalRemediation",                       \
+	  CONNECT_FAILURE_POLICY, BOOL, "false", NULL, 0, 0, -1)                                   \
+	X(CAPTIVE_PORTAL_REMEDIATION_TIMEOUT, "CaptivePortalRemediationTimeout",                   \
+	  ALLOW_CAPTIVE_PORTAL_REMEDIATION, INT, "5", NULL, 0, 100, -1)                            \
+	X(APPLY_LAST_VPN_LOCAL_RESOURCE_RULES, "ApplyLastVPNLocalResourceRules",                   \
+	  CONNECT_FAILURE_POLICY, BOOL, "false", NULL, 0, 0, -1)                                   \
 	X(ALLOW_VPN_DISCONNECT, "AllowVPNDisconnect", ALWAYS_ON, BOOL, "true", NULL, 0, 0, -1)     \
 	X(ALLOWED_HOSTS, "AllowedHosts", ALWAYS_ON, STRING, "", NULL, 0, 0, -1)                    \
-	X(PPP_EXCLUSION, "PPPExclusion", NONE, ENUM, "Automatic", "Automatic|Disable|Override", 0, 0, 0) \
-	X(PPP_EXCLUSION_SERVER_IP, "PPPExclusionServerIP", PPP_EXCLUSION, STRING, "", NULL, 0, 0, 0) \
+	X(PPP_EXCLUSION, "PPPExclusion", NONE, ENUM, "Automatic", "Automatic|Disable|Override", 0, \
+	  0, 0)                                                                                    \
+	X(PPP_EXCLUSION_SERVER_IP, "PPPExclusionServerIP", PPP_EXCLUSION, STRING, "", NULL, 0, 0,  \
+	  0)                                                                                       \
 	X(ENABLE_SCRIPTING, "EnableScripting", NONE, BOOL, "false", NULL, 0, 0, 0)                 \
 	X(TERMINATE_SCRIPT_ON_NEXT_EVENT, "TerminateScriptOnNextEvent", ENABLE_SCRIPTING, BOOL,    \
-	  "false", NULL, 0, 0, -1)                                                                \
-	X(ENABLE_POST_SBL_ON_CONNECT_SCRIPT, "EnablePostSBLOnConnectScript", ENABLE_SCRIPTING, BOOL, \
-	  "true", NULL, 0, 0, -1)                                                                 \
+	  "false", NULL, 0, 0, -1)                                                                 \
+	X(ENABLE_POST_SBL_ON_CONNECT_SCRIPT, "EnablePostSBLOnConnectScript", ENABLE_SCRIPTING,     \
+	  BOOL, "true", NULL, 0, 0, -1)                                                            \
 	X(CERTIFICATE_PINNING, "CertificatePinning", NONE, BOOL, "false", NULL, 0, 0, -1)          \
-	X(ENABLE_AUTOMATIC_SERVER_SELECTION, "EnableAutomaticServerSelection", NONE, BOOL, "false", \
-	  NULL, 0, 0, 1)                                                                          \
-	X(AUTO_SERVER_SELECTION_IMPROVEMENT, "AutoServerSelectionImprovement",                    \
-	  ENABLE_AUTOMATIC_SERVER_SELECTION, INT, "20", NULL, 10, 100, -1)                        \
-	X(AUTO_SERVER_SELECTION_SUSPEND_TIME, "AutoServerSelectionSuspendTime",                   \
-	  ENABLE_AUTOMATIC_SERVER_SELECTION, INT, "4", NULL, 1, 100, -1)                          \
+	X(ENABLE_AUTOMATIC_SERVER_SELECTION, "EnableAutomaticServerSelection", NONE, BOOL,         \
+	  "false", NULL, 0, 0, 1)                                                                  \
+	X(AUTO_SERVER_SELECTION_IMPROVEMENT, "AutoServerSelectionImprovement",                     \
+	  ENABLE_AUTOMATIC_SERVER_SELECTION, INT, "20", NULL, 10, 100, -1)                         \
+	X(AUTO_SERVER_SELECTION_SUSPEND_TIME, "AutoServerSelectionSuspendTime",                    \
+	  ENABLE_AUTOMATIC_SERVER_SELECTION, INT, "4", NULL, 1, 100, -1)                           \
 	X(AUTHENTICATION_TIMEOUT, "AuthenticationTimeout", NONE, INT, "30", NULL, 10, 120, -1)     \
-	X(SAFEWORD_SOFTOKEN_INTEGRATION, "SafeWordSofTokenIntegration", NONE, BOOL, "false", NULL, 0, 0, 0) \
+	X(SAFEWORD_SOFTOKEN_INTEGRATION, "SafeWordSofTokenIntegration", NONE, BOOL, "false", NULL, \
+	  0, 0, 0)                                                                                 \
 	X(ALLOW_IPSEC_OVER_SSL, "AllowIPsecOverSSL", NONE, BOOL, "false", NULL, 0, 0, -1)          \
 	X(CLEAR_SMARTCARD_PIN, "ClearSmartcardPin", NONE, BOOL, "true", NULL, 0, 0, 1)             \
 	X(SERVICE_DISABLE, "ServiceDisable", NONE, BOOL, "false", NULL, 0, 0, -1)                  \
-	X(IP_PROTOCOL_SUPPORT, "IPProtocolSupport", NONE, ENUM, "IPv4,IPv6", "IPv4|IPv6|IPv4,IPv6|IPv6,IPv4", \
-	  0, 0, -1)                                                                               \
-	X(CAPTIVE_PORTAL_REMEDIATION_BROWSER_FAILOVER, "CaptivePortalRemediationBrowserFailover", \
-	  NONE, BOOL, "false", NULL, 0, 0, -1)                                                    \
+	X(IP_PROTOCOL_SUPPORT, "IPProtocolSupport", NONE, ENUM, "IPv4,IPv6",                       \
+	  "IPv4|IPv6|IPv4,IPv6|IPv6,IPv4", 0, 0, -1)                                               \
+	X(CAPTIVE_PORTAL_REMEDIATION_BROWSER_FAILOVER, "CaptivePortalRemediationBrowserFailover",  \
+	  NONE, BOOL, "false", NULL, 0, 0, -1)                                                     \
 	X(ALLOW_MANUAL_HOST_INPUT, "AllowManualHostInput", NONE, BOOL, "true", NULL, 0, 0, -1)
 
 /* HostEntry children (scope host). */
-#define PROFILE_HOST_KEYS(X)                                                                      \
-	X(HOST_NAME, "HostName", NONE, STRING, "", NULL, 0, 0, -1)                                 \
-	X(HOST_ADDRESS, "HostAddress", NONE, STRING, "", NULL, 0, 0, -1)                           \
-	X(USER_GROUP, "UserGroup", NONE, STRING, "", NULL, 0, 0, -1)                               \
-	X(AUTOMATIC_SCEP_HOST, "AutomaticSCEPHost", NONE, STRING, "", NULL, 0, 0, -1)              \
-	X(PRIMARY_PROTOCOL, "PrimaryProtocol", NONE, ENUM, "SSL", "SSL|IPsec", 0, 0, -1)           \
-	X(STANDARD_AUTHENTICATION_ONLY, "StandardAuthenticationOnly", PRIMARY_PROTOCOL, BOOL,      \
-	  "false", NULL, 0, 0, -1)                                                                \
-	X(AUTH_METHOD_DURING_IKE_NEGOTIATION, "AuthMethodDuringIKENegotiation",                   \
-	  STANDARD_AUTHENTICATION_ONLY, ENUM, "EAP-GTC",                                          \
-	  "EAP-MD5|EAP-MSCHAPv2|EAP-GTC|EAP-AnyConnect|IKE-RSA|IKE-ECDSA", 0, 0, -1)              \
+#define PROFILE_HOST_KEYS(X)                                                                  \
+	X(HOST_NAME, "HostName", NONE, STRING, "", NULL, 0, 0, -1)                            \
+	X(HOST_ADDRESS, "HostAddress", NONE, STRING, "", NULL, 0, 0, -1)                      \
+	X(USER_GROUP, "UserGroup", NONE, STRING, "", NULL, 0, 0, -1)                          \
+	X(AUTOMATIC_SCEP_HOST, "AutomaticSCEPHost", NONE, STRING, "", NULL, 0, 0, -1)         \
+	X(PRIMARY_PROTOCOL, "PrimaryProtocol", NONE, ENUM, "SSL", "SSL|IPsec", 0, 0, -1)      \
+	X(STANDARD_AUTHENTICATION_ONLY, "StandardAuthenticationOnly", PRIMARY_PROTOCOL, BOOL, \
+	  "false", NULL, 0, 0, -1)                                                            \
+	X(AUTH_METHOD_DURING_IKE_NEGOTIATION, "AuthMethodDuringIKENegotiation",               \
+	  STANDARD_AUTHENTICATION_ONLY, ENUM, "EAP-GTC",                                      \
+	  "EAP-MD5|EAP-MSCHAPv2|EAP-GTC|EAP-AnyConnect|IKE-RSA|IKE-ECDSA", 0, 0, -1)          \
 	X(IKE_IDENTITY, "IKEIdentity", STANDARD_AUTHENTICATION_ONLY, STRING, "", NULL, 0, 0, -1)
 
 #define PROFILE_KEY_ENUM_(k, ...) PROFILE_KEY_##k,
 enum profile_key {
 	PROFILE_CLIENT_KEYS(PROFILE_KEY_ENUM_)
-	_PROFILE_CLIENT_KEY_END, /* keys below this are ClientInitialization settings */
+		_PROFILE_CLIENT_KEY_END, /* keys below this are ClientInitialization settings */
 	_PROFILE_HOST_KEY_BEGIN = _PROFILE_CLIENT_KEY_END - 1,
-	PROFILE_HOST_KEYS(PROFILE_KEY_ENUM_)
-	_PROFILE_KEY_MAX,
+	PROFILE_HOST_KEYS(PROFILE_KEY_ENUM_) _PROFILE_KEY_MAX,
 	_PROFILE_KEY_INVALID = -EINVAL,
 };
 #undef PROFILE_KEY_ENUM_
@@ -186,15 +200,14 @@ const char *profile_key_default(enum profile_key key);
 /* Whether the element takes a UserControllable attribute (only those can take preferences). */
 bool profile_key_has_user_controllable(enum profile_key key);
 
-#define PROFILE_ORIGINS(X)                            \
-	X(DEFAULT, "schema default")                  \
-	X(PROFILE, "profile")                         \
-	X(GLOBAL_PREF, "global preference")           \
+#define PROFILE_ORIGINS(X)                  \
+	X(DEFAULT, "schema default")        \
+	X(PROFILE, "profile")               \
+	X(GLOBAL_PREF, "global preference") \
 	X(USER_PREF, "user preference")
 #define PROFILE_ORIGIN_ENUM_(o, s) PROFILE_ORIGIN_##o,
 enum profile_origin {
-	PROFILE_ORIGINS(PROFILE_ORIGIN_ENUM_)
-	_PROFILE_ORIGIN_MAX,
+	PROFILE_ORIGINS(PROFILE_ORIGIN_ENUM_) _PROFILE_ORIGIN_MAX,
 };
 #undef PROFILE_ORIGIN_ENUM_
 const char *profile_origin_name(enum profile_origin origin);
@@ -202,10 +215,10 @@ const char *profile_origin_name(enum profile_origin origin);
 /* An effective value; text/file point into the profile/prefs it came from (or static). */
 struct profile_value {
 	const char *text; /* canonical text ("true", "ReconnectAfterResume", "30", ...) */
-	long num; /* BOOL 0/1, ENUM index into the values, INT value; 0 for STRING */
+	long num;	  /* BOOL 0/1, ENUM index into the values, INT value; 0 for STRING */
 	enum profile_origin origin;
 	bool user_controllable; /* the profile's UserControllable (schema default if absent) */
-	const char *file; /* NULL for DEFAULT */
+	const char *file;	/* NULL for DEFAULT */
 	unsigned int line;
 };
 
@@ -278,10 +291,12 @@ const char *profile_prefs_at(const struct profile_prefs *p, size_t i, const char
 
 struct profile_policy;
 _must_check_ int profile_policy_parse(const char *file, const void *data, size_t len,
-				      struct profile_policy **ret_policy, struct profile_diags *diags);
+				      struct profile_policy **ret_policy,
+				      struct profile_diags *diags);
 struct profile_policy *profile_policy_free(struct profile_policy *p);
 void profile_policy_freep(struct profile_policy **p);
-/* Flags by element name, e.g. "BypassDownloader", "UpdatePolicy/AllowVPNProfileUpdatesFromAnyServer". */
+/* Flags by element name, e.g. "BypassDownloader",
+ * "UpdatePolicy/AllowVPNProfileUpdatesFromAnyServer". */
 size_t profile_policy_count(const struct profile_policy *p);
 const char *profile_policy_at(const struct profile_policy *p, size_t i, const char **ret_value);
 /* -ENOENT if the flag is absent. */
@@ -324,17 +339,16 @@ _must_check_ int profile_set_effective(const struct profile_set *set, const stru
 				       enum profile_key key, struct profile_value *ret);
 
 /* The EAP method the agent runs, from PrimaryProtocol/StandardAuthenticationOnly. */
-#define PROFILE_AUTH_METHODS(X)                     \
-	X(EAP_ANYCONNECT, "EAP-AnyConnect")         \
-	X(EAP_MD5, "EAP-MD5")                       \
-	X(EAP_MSCHAPV2, "EAP-MSCHAPv2")             \
-	X(EAP_GTC, "EAP-GTC")                       \
-	X(IKE_RSA, "IKE-RSA")                       \
+#define PROFILE_AUTH_METHODS(X)             \
+	X(EAP_ANYCONNECT, "EAP-AnyConnect") \
+	X(EAP_MD5, "EAP-MD5")               \
+	X(EAP_MSCHAPV2, "EAP-MSCHAPv2")     \
+	X(EAP_GTC, "EAP-GTC")               \
+	X(IKE_RSA, "IKE-RSA")               \
 	X(IKE_ECDSA, "IKE-ECDSA")
 #define PROFILE_AUTH_ENUM_(a, s) PROFILE_AUTH_##a,
 enum profile_auth {
-	PROFILE_AUTH_METHODS(PROFILE_AUTH_ENUM_)
-	_PROFILE_AUTH_MAX,
+	PROFILE_AUTH_METHODS(PROFILE_AUTH_ENUM_) _PROFILE_AUTH_MAX,
 	_PROFILE_AUTH_INVALID = -EINVAL,
 };
 #undef PROFILE_AUTH_ENUM_
@@ -352,9 +366,10 @@ struct profile_settings {
 	 */
 	enum profile_auth auth_method;
 	struct profile_value auth_method_value;
-	struct profile_value ike_identity; /* "" = none: KEY_ID *$AnyConnectClient$* */
+	struct profile_value ike_identity;   /* "" = none: KEY_ID *$AnyConnectClient$* */
 	struct profile_value auto_reconnect; /* num: bool */
-	struct profile_value auto_reconnect_behavior; /* num: 0 DisconnectOnSuspend, 1 ReconnectAfterResume */
+	struct profile_value
+		auto_reconnect_behavior; /* num: 0 DisconnectOnSuspend, 1 ReconnectAfterResume */
 	struct profile_value authentication_timeout; /* num: seconds */
 	struct profile_value local_lan_access;
 	struct profile_value ip_protocol_support;
@@ -362,11 +377,12 @@ struct profile_settings {
 	size_t n_pins; /* host pins, else the profile's */
 	const char *const *pins;
 };
-#define PROFILE_BEHAVIOR_DISCONNECT_ON_SUSPEND 0
+#define PROFILE_BEHAVIOR_DISCONNECT_ON_SUSPEND	0
 #define PROFILE_BEHAVIOR_RECONNECT_AFTER_RESUME 1
 
 /* Fills ret for h (found with profile_set_find_host); pointers live as long as the set. */
-_must_check_ int profile_set_host_settings(const struct profile_set *set, const struct profile_host *h,
+_must_check_ int profile_set_host_settings(const struct profile_set *set,
+					   const struct profile_host *h,
 					   struct profile_settings *ret);
 
 /* ---- loading directories through an I/O seam ---- */
@@ -395,5 +411,6 @@ extern const char *const profile_default_dirs[3];
 
 /* ---- the lab profile anyroam-gw --lab writes ---- */
 
-/* HostName IKEv2_Gateway -> address, IPsec, EAP-AnyConnect, AutoReconnect + ReconnectAfterResume. */
+/* HostName IKEv2_Gateway -> address, IPsec, EAP-AnyConnect, AutoReconnect + ReconnectAfterResume.
+ */
 char *profile_lab_xml(const char *address);

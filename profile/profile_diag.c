@@ -46,7 +46,7 @@ void profile_diags_done(struct profile_diags *d)
 		free(d->v[i].message);
 	}
 	free(d->v);
-	*d = (struct profile_diags){ 0 };
+	*d = (struct profile_diags){0};
 }
 
 char *profile_diag_format(const struct profile_diag *g)

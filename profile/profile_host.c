@@ -51,7 +51,8 @@ const char *profile_host_pin_at(const struct profile_host *h, size_t i)
 	return i < h->pins.n ? h->pins.v[i] : NULL;
 }
 
-int profile_host_value(const struct profile_host *h, enum profile_key key, struct profile_value *ret)
+int profile_host_value(const struct profile_host *h, enum profile_key key,
+		       struct profile_value *ret)
 {
 	const struct profile_slot *s;
 
@@ -59,13 +60,15 @@ int profile_host_value(const struct profile_host *h, enum profile_key key, struc
 		return -EINVAL;
 	s = &h->slot[PROFILE_HOST_SLOT(key)];
 	if (s->text) {
-		*ret = (struct profile_value){ .text = s->text, .num = s->num,
-					       .origin = PROFILE_ORIGIN_PROFILE,
-					       .file = profile_file(h->profile), .line = s->line };
+		*ret = (struct profile_value){.text = s->text,
+					      .num = s->num,
+					      .origin = PROFILE_ORIGIN_PROFILE,
+					      .file = profile_file(h->profile),
+					      .line = s->line};
 		return 0;
 	}
-	*ret = (struct profile_value){ .text = profile_key_default(key),
-				       .num = profile_key_default_num(key),
-				       .origin = PROFILE_ORIGIN_DEFAULT };
+	*ret = (struct profile_value){.text = profile_key_default(key),
+				      .num = profile_key_default_num(key),
+				      .origin = PROFILE_ORIGIN_DEFAULT};
 	return 0;
 }

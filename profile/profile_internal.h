@@ -24,8 +24,8 @@ struct profile_strv {
 };
 
 #define PROFILE_CLIENT_KEY_COUNT ((size_t)_PROFILE_CLIENT_KEY_END)
-#define PROFILE_HOST_KEY_COUNT ((size_t)_PROFILE_KEY_MAX - (size_t)_PROFILE_CLIENT_KEY_END)
-#define PROFILE_HOST_SLOT(k) ((size_t)(k) - (size_t)_PROFILE_CLIENT_KEY_END)
+#define PROFILE_HOST_KEY_COUNT	 ((size_t)_PROFILE_KEY_MAX - (size_t)_PROFILE_CLIENT_KEY_END)
+#define PROFILE_HOST_SLOT(k)	 ((size_t)(k) - (size_t)_PROFILE_CLIENT_KEY_END)
 
 struct profile_host {
 	struct profile_slot slot[PROFILE_HOST_KEY_COUNT];
@@ -80,7 +80,8 @@ char *profile_xml_text(const xmlNode *node);
 unsigned int profile_xml_line(const xmlNode *node);
 bool profile_xml_is(const xmlNode *node, const char *name);
 /* Reports (debug) non-blank text directly inside an element-only container. */
-void profile_xml_check_stray_text(const xmlNode *node, const char *file, struct profile_diags *diags);
+void profile_xml_check_stray_text(const xmlNode *node, const char *file,
+				  struct profile_diags *diags);
 
 /* profile_prefs.c */
 /* The slot a preference holds for a client key, or NULL. */

@@ -24,9 +24,15 @@ struct key_info {
 };
 
 #define KEY_INFO_(k, n, p, t, d, v, mn, mx, u) \
-	{ .name = n, .parent = PROFILE_KEY_##p, .type = PROFILE_TYPE_##t, .def = d, .values = v, \
-	  .min = mn, .max = mx, .uc = u },
-static const struct key_info keys[] = { PROFILE_CLIENT_KEYS(KEY_INFO_) PROFILE_HOST_KEYS(KEY_INFO_) };
+	{.name = n,                            \
+	 .parent = PROFILE_KEY_##p,            \
+	 .type = PROFILE_TYPE_##t,             \
+	 .def = d,                             \
+	 .values = v,                          \
+	 .min = mn,                            \
+	 .max = mx,                            \
+	 .uc = u},
+static const struct key_info keys[] = {PROFILE_CLIENT_KEYS(KEY_INFO_) PROFILE_HOST_KEYS(KEY_INFO_)};
 #undef KEY_INFO_
 
 _Static_assert(ARRAY_SIZE(keys) == _PROFILE_KEY_MAX, "key table and enum disagree");
@@ -79,7 +85,8 @@ enum profile_key profile_key_lookup(const char *name, int parent, bool host_scop
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
 		bool host = PROFILE_KEY_IS_HOST((enum profile_key)i);
 
-		if (host == host_scope && keys[i].parent == parent && strcmp(keys[i].name, name) == 0)
+		if (host == host_scope && keys[i].parent == parent &&
+		    strcmp(keys[i].name, name) == 0)
 			return (enum profile_key)i;
 	}
 	return _PROFILE_KEY_INVALID;
@@ -232,7 +239,7 @@ int profile_key_set_uc(const xmlNode *node, const char *file, struct profile_slo
 void profile_slot_done(struct profile_slot *slot)
 {
 	free(slot->text);
-	*slot = (struct profile_slot){ 0 };
+	*slot = (struct profile_slot){0};
 }
 
 long profile_key_default_num(enum profile_key key)

@@ -21,8 +21,12 @@ static char *xml_escape(const char *s)
 		n += strchr("<>&\"'", *p) ? 6 : 1;
 	e = xmalloc(n + 1);
 	for (const char *p = s; *p; p++) {
-		const char *rep = *p == '<' ? "&lt;" : *p == '>' ? "&gt;" : *p == '&' ? "&amp;" :
-				  *p == '"' ? "&quot;" : *p == '\'' ? "&apos;" : NULL;
+		const char *rep = *p == '<'    ? "&lt;"
+				  : *p == '>'  ? "&gt;"
+				  : *p == '&'  ? "&amp;"
+				  : *p == '"'  ? "&quot;"
+				  : *p == '\'' ? "&apos;"
+					       : NULL;
 		if (rep) {
 			memcpy(e + o, rep, strlen(rep));
 			o += strlen(rep);
@@ -45,7 +49,8 @@ char *profile_lab_xml(const char *address)
 		     "  <ClientInitialization>\n"
 		     "    <AuthenticationTimeout>30</AuthenticationTimeout>\n"
 		     "    <AutoReconnect UserControllable=\"false\">true\n"
-		     "      <AutoReconnectBehavior UserControllable=\"false\">ReconnectAfterResume</AutoReconnectBehavior>\n"
+		     "      <AutoReconnectBehavior "
+		     "UserControllable=\"false\">ReconnectAfterResume</AutoReconnectBehavior>\n"
 		     "    </AutoReconnect>\n"
 		     "  </ClientInitialization>\n"
 		     "  <ServerList>\n"
@@ -54,7 +59,9 @@ char *profile_lab_xml(const char *address)
 		     "      <HostAddress>%s</HostAddress>\n"
 		     "      <PrimaryProtocol>IPsec\n"
 		     "        <StandardAuthenticationOnly>true\n"
-		     "          <AuthMethodDuringIKENegotiation>EAP-AnyConnect</AuthMethodDuringIKENegotiation>\n"
+		     "          "
+		     "<AuthMethodDuringIKENegotiation>EAP-AnyConnect</"
+		     "AuthMethodDuringIKENegotiation>\n"
 		     "        </StandardAuthenticationOnly>\n"
 		     "      </PrimaryProtocol>\n"
 		     "    </HostEntry>\n"

@@ -44,7 +44,8 @@ static int load_file(struct profile_set *set, const char *path, const struct pro
 
 	r = ops->read_file(user_data, path, &data, &len);
 	if (r < 0) {
-		profile_diag_add(diags, PROFILE_DIAG_ERROR, path, 0, NULL, "cannot read: %s", err_str(r));
+		profile_diag_add(diags, PROFILE_DIAG_ERROR, path, 0, NULL, "cannot read: %s",
+				 err_str(r));
 		return r;
 	}
 	r = profile_parse(path, data, len, &p, diags);
@@ -92,7 +93,8 @@ static int load_dir(struct profile_set *set, const char *dir, const struct profi
 }
 
 int profile_set_load_dirs(struct profile_set *set, const char *const *dirs, size_t n_dirs,
-			  const struct profile_fs_ops *ops, void *user_data, struct profile_diags *diags)
+			  const struct profile_fs_ops *ops, void *user_data,
+			  struct profile_diags *diags)
 {
 	int loaded = 0;
 

@@ -25,8 +25,8 @@ static bool is_bool(const char *t)
 /* Flags whose schema type is a boolean (AnyConnectLocalPolicy.xsd); others are text. */
 static bool bool_flag(const char *name)
 {
-	static const char *const prefixes[] = { "Allow", "Bypass", "Exclude", "Restrict", "Strict",
-						"Fips", "EnableCRLCheck" };
+	static const char *const prefixes[] = {"Allow",	 "Bypass", "Exclude",	    "Restrict",
+					       "Strict", "Fips",   "EnableCRLCheck"};
 
 	for (size_t i = 0; i < ARRAY_SIZE(prefixes); i++)
 		if (strncmp(name, prefixes[i], strlen(prefixes[i])) == 0)
@@ -45,7 +45,8 @@ static int walk_policy(struct profile_policy *p, const xmlNode *node, const char
 
 		if (c->type != XML_ELEMENT_NODE)
 			continue;
-		if (asprintf(&path, "%s%s%s", prefix, *prefix ? "/" : "", (const char *)c->name) < 0)
+		if (asprintf(&path, "%s%s%s", prefix, *prefix ? "/" : "", (const char *)c->name) <
+		    0)
 			abort();
 		for (const xmlNode *g = c->children; g; g = g->next)
 			has_children |= g->type == XML_ELEMENT_NODE;
@@ -57,7 +58,8 @@ static int walk_policy(struct profile_policy *p, const xmlNode *node, const char
 		t = profile_xml_text(c);
 		if (bool_flag((const char *)c->name) && !is_bool(t)) {
 			profile_diag_add(diags, PROFILE_DIAG_ERROR, p->file, profile_xml_line(c),
-					 (const char *)c->name, "'%s' is not one of true, false", t);
+					 (const char *)c->name, "'%s' is not one of true, false",
+					 t);
 			r = -EBADMSG;
 		}
 		profile_strv_push(&p->names, path, profile_xml_line(c));

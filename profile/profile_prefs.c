@@ -23,7 +23,8 @@ struct profile_prefs {
 
 const struct profile_slot *profile_prefs_slot(const struct profile_prefs *p, enum profile_key key)
 {
-	if (!p || (int)key < 0 || (size_t)key >= PROFILE_CLIENT_KEY_COUNT || !p->controllable[key].text)
+	if (!p || (int)key < 0 || (size_t)key >= PROFILE_CLIENT_KEY_COUNT ||
+	    !p->controllable[key].text)
 		return NULL;
 	return &p->controllable[key];
 }
@@ -33,7 +34,8 @@ const char *profile_prefs_file(const struct profile_prefs *p)
 	return p->file;
 }
 
-static int walk_controllable(struct profile_prefs *p, const xmlNode *list, struct profile_diags *diags)
+static int walk_controllable(struct profile_prefs *p, const xmlNode *list,
+			     struct profile_diags *diags)
 {
 	int r = 0;
 
@@ -48,7 +50,8 @@ static int walk_controllable(struct profile_prefs *p, const xmlNode *list, struc
 		k = profile_key_from_name((const char *)c->name);
 		if (k == _PROFILE_KEY_INVALID || PROFILE_KEY_IS_HOST(k) ||
 		    !profile_key_has_user_controllable(k)) {
-			profile_diag_add(diags, PROFILE_DIAG_DEBUG, p->file, line, (const char *)c->name,
+			profile_diag_add(diags, PROFILE_DIAG_DEBUG, p->file, line,
+					 (const char *)c->name,
 					 "not a user-controllable setting, kept and ignored");
 			log_debug("%s:%u: preference %s is not user-controllable", p->file, line,
 				  (const char *)c->name);
@@ -57,7 +60,8 @@ static int walk_controllable(struct profile_prefs *p, const xmlNode *list, struc
 		t = profile_xml_text(c);
 		if (profile_key_set(k, t, line, p->file, &p->controllable[k], diags) < 0)
 			r = -EBADMSG;
-		/* A preference may nest like the profile (AutoReconnectBehavior in AutoReconnect). */
+		/* A preference may nest like the profile (AutoReconnectBehavior in AutoReconnect).
+		 */
 		if (walk_controllable(p, c, diags) < 0)
 			r = -EBADMSG;
 	}
@@ -86,8 +90,8 @@ static int walk_prefs(struct profile_prefs *p, const xmlNode *root, struct profi
 	return r;
 }
 
-int profile_prefs_parse(const char *file, const void *data, size_t len, struct profile_prefs **ret_prefs,
-			struct profile_diags *diags)
+int profile_prefs_parse(const char *file, const void *data, size_t len,
+			struct profile_prefs **ret_prefs, struct profile_diags *diags)
 {
 	struct profile_prefs *p;
 	xmlDoc *doc = NULL;

@@ -32,7 +32,7 @@ const char *const profile_default_dirs[3] = {
 };
 
 #define ORIGIN_NAME_(o, s) s,
-static const char *const origin_names[] = { PROFILE_ORIGINS(ORIGIN_NAME_) };
+static const char *const origin_names[] = {PROFILE_ORIGINS(ORIGIN_NAME_)};
 #undef ORIGIN_NAME_
 
 const char *profile_origin_name(enum profile_origin origin)
@@ -41,7 +41,7 @@ const char *profile_origin_name(enum profile_origin origin)
 }
 
 #define AUTH_NAME_(a, s) s,
-static const char *const auth_names[] = { PROFILE_AUTH_METHODS(AUTH_NAME_) };
+static const char *const auth_names[] = {PROFILE_AUTH_METHODS(AUTH_NAME_)};
 #undef AUTH_NAME_
 
 const char *profile_auth_name(enum profile_auth a)
@@ -72,7 +72,8 @@ static void apply_pref(const struct profile_prefs *prefs, enum profile_key key,
 }
 
 int profile_effective(const struct profile *p, const struct profile_prefs *global,
-		      const struct profile_prefs *user, enum profile_key key, struct profile_value *ret)
+		      const struct profile_prefs *user, enum profile_key key,
+		      struct profile_value *ret)
 {
 	const struct profile_slot *s;
 	struct profile_value v;
@@ -80,10 +81,10 @@ int profile_effective(const struct profile *p, const struct profile_prefs *globa
 	if ((int)key < 0 || (size_t)key >= PROFILE_CLIENT_KEY_COUNT)
 		return -EINVAL;
 	s = p ? &p->client[key] : NULL;
-	v = (struct profile_value){ .text = profile_key_default(key),
-				    .num = profile_key_default_num(key),
-				    .origin = PROFILE_ORIGIN_DEFAULT,
-				    .user_controllable = profile_key_uc_default(key) == 1 };
+	v = (struct profile_value){.text = profile_key_default(key),
+				   .num = profile_key_default_num(key),
+				   .origin = PROFILE_ORIGIN_DEFAULT,
+				   .user_controllable = profile_key_uc_default(key) == 1};
 	if (s && s->text) {
 		v.text = s->text;
 		v.num = s->num;
@@ -148,8 +149,9 @@ void profile_set_add(struct profile_set *set, struct profile *p, struct profile_
 			profile_diag_add(diags, PROFILE_DIAG_WARNING, p->file, h->line, "HostName",
 					 "'%s' is already defined in %s:%u; this entry is ignored",
 					 profile_host_name(h), first->profile->file, first->line);
-			log_warning("%s:%u: HostName '%s' already defined in %s:%u; ignored", p->file,
-				    h->line, profile_host_name(h), first->profile->file, first->line);
+			log_warning("%s:%u: HostName '%s' already defined in %s:%u; ignored",
+				    p->file, h->line, profile_host_name(h), first->profile->file,
+				    first->line);
 			continue;
 		}
 		set->hosts = xrealloc(set->hosts, (set->n_hosts + 1) * sizeof(*set->hosts));
@@ -246,7 +248,7 @@ static void settings_pins(const struct profile_host *h, struct profile_settings 
 int profile_set_host_settings(const struct profile_set *set, const struct profile_host *h,
 			      struct profile_settings *ret)
 {
-	struct profile_settings s = { 0 };
+	struct profile_settings s = {0};
 	int r;
 
 	if (!h)
@@ -258,12 +260,14 @@ int profile_set_host_settings(const struct profile_set *set, const struct profil
 	    (r = profile_host_value(h, PROFILE_KEY_IKE_IDENTITY, &s.ike_identity)) < 0 ||
 	    (r = settings_auth(h, &s)) < 0)
 		return r;
-	if ((r = profile_set_effective(set, h, PROFILE_KEY_AUTO_RECONNECT, &s.auto_reconnect)) < 0 ||
+	if ((r = profile_set_effective(set, h, PROFILE_KEY_AUTO_RECONNECT, &s.auto_reconnect)) <
+		    0 ||
 	    (r = profile_set_effective(set, h, PROFILE_KEY_AUTO_RECONNECT_BEHAVIOR,
 				       &s.auto_reconnect_behavior)) < 0 ||
 	    (r = profile_set_effective(set, h, PROFILE_KEY_AUTHENTICATION_TIMEOUT,
 				       &s.authentication_timeout)) < 0 ||
-	    (r = profile_set_effective(set, h, PROFILE_KEY_LOCAL_LAN_ACCESS, &s.local_lan_access)) < 0 ||
+	    (r = profile_set_effective(set, h, PROFILE_KEY_LOCAL_LAN_ACCESS, &s.local_lan_access)) <
+		    0 ||
 	    (r = profile_set_effective(set, h, PROFILE_KEY_IP_PROTOCOL_SUPPORT,
 				       &s.ip_protocol_support)) < 0 ||
 	    (r = profile_set_effective(set, h, PROFILE_KEY_CERTIFICATE_PINNING,

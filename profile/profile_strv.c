@@ -22,5 +22,5 @@ void profile_strv_done(struct profile_strv *s)
 		free(s->v[i]);
 	free(s->v);
 	free(s->lines);
-	*s = (struct profile_strv){ 0 };
+	*s = (struct profile_strv){0};
 }

@@ -28,10 +28,10 @@
 #include "core/log.h"
 
 #define HASH_NAMES_(h, s, n) s,
-static const char *const hash_names[] = { PROFILE_HASHES(HASH_NAMES_) };
+static const char *const hash_names[] = {PROFILE_HASHES(HASH_NAMES_)};
 #undef HASH_NAMES_
 #define HASH_LENS_(h, s, n) n,
-static const size_t hash_lens[] = { PROFILE_HASHES(HASH_LENS_) };
+static const size_t hash_lens[] = {PROFILE_HASHES(HASH_LENS_)};
 #undef HASH_LENS_
 
 const char *profile_hash_name(enum profile_hash h)
@@ -68,9 +68,11 @@ static bool safe_name(const char *n)
 {
 	size_t len = strlen(n);
 
-	if (len < 5 || len > PROFILE_UPDATE_NAME_MAX || n[0] == '.' || strcasecmp(n + len - 4, ".xml") != 0)
+	if (len < 5 || len > PROFILE_UPDATE_NAME_MAX || n[0] == '.' ||
+	    strcasecmp(n + len - 4, ".xml") != 0)
 		return false;
-	return strspn(n, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == len;
+	return strspn(n, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") ==
+	       len;
 }
 
 static xmlChar *attr(const xmlNode *n, const char *name)
@@ -81,7 +83,7 @@ static xmlChar *attr(const xmlNode *n, const char *name)
 static int manifest_file(const xmlNode *n, const char *src, struct profile_manifest *m,
 			 struct profile_diags *diags)
 {
-	struct profile_manifest_file f = { 0 };
+	struct profile_manifest_file f = {0};
 	_cleanup_free_ char *uri = NULL, *hash = NULL;
 	xmlChar *type = NULL;
 	const char *base;
@@ -110,7 +112,8 @@ static int manifest_file(const xmlNode *n, const char *src, struct profile_manif
 	}
 	base = strrchr(uri, '/');
 	base = base ? base + 1 : uri;
-	if (uri[0] != '/' || strstr(uri, "..") || strpbrk(uri, "?#\\%@ \t\r\n") || !safe_name(base)) {
+	if (uri[0] != '/' || strstr(uri, "..") || strpbrk(uri, "?#\\%@ \t\r\n") ||
+	    !safe_name(base)) {
 		profile_diag_add(diags, PROFILE_DIAG_ERROR, src, line, "uri",
 				 "'%.200s' is not a path to a profile file on the gateway", uri);
 		return -EBADMSG;
@@ -166,10 +169,10 @@ static const xmlNode *find_manifest(const xmlNode *n, int depth)
 	return NULL;
 }
 
-int profile_manifest_parse(const char *src, const void *xml, size_t len, struct profile_manifest *ret,
-			   struct profile_diags *diags)
+int profile_manifest_parse(const char *src, const void *xml, size_t len,
+			   struct profile_manifest *ret, struct profile_diags *diags)
 {
-	struct profile_manifest m = { 0 };
+	struct profile_manifest m = {0};
 	const xmlNode *root, *mf;
 	xmlDoc *doc = NULL;
 	int r;
@@ -200,11 +203,12 @@ void profile_manifest_done(struct profile_manifest *m)
 	}
 	if (m) {
 		free(m->v);
-		*m = (struct profile_manifest){ 0 };
+		*m = (struct profile_manifest){0};
 	}
 }
 
-int profile_manifest_url(const struct profile_manifest_file *f, const char *host_address, char **ret_url)
+int profile_manifest_url(const struct profile_manifest_file *f, const char *host_address,
+			 char **ret_url)
 {
 	const char *h = host_address;
 	char *url;
@@ -260,7 +264,8 @@ int profile_update_verify(const struct profile_manifest_file *f, const void *dat
 
 	if (len > PROFILE_FILE_MAX) {
 		profile_diag_add(diags, PROFILE_DIAG_ERROR, f->file_name, 0, NULL,
-				 "download of %zu bytes is over the %u-byte limit", len, PROFILE_FILE_MAX);
+				 "download of %zu bytes is over the %u-byte limit", len,
+				 PROFILE_FILE_MAX);
 		return -EMSGSIZE;
 	}
 	r = digest(f->hash_type, data, len, h);
@@ -303,8 +308,8 @@ static int apply_one(const struct profile_manifest_file *f, const char *host_add
 	}
 	if ((r = profile_manifest_url(f, host_address, &url)) < 0) {
 		profile_diag_add(diags, PROFILE_DIAG_ERROR, f->file_name, 0, NULL,
-				 "no https URL for gateway '%s': %s", host_address ? host_address : "",
-				 err_str(r));
+				 "no https URL for gateway '%s': %s",
+				 host_address ? host_address : "", err_str(r));
 		return r;
 	}
 	r = ops->fetch(ud, url, PROFILE_FILE_MAX, &data, &len);

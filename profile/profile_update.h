@@ -19,21 +19,20 @@
 
 #define PROFILE_UPDATE_NAME_MAX 128
 
-#define PROFILE_HASHES(X)          \
-	X(SHA1, "sha1", 20)        \
-	X(SHA256, "sha256", 32)    \
+#define PROFILE_HASHES(X)       \
+	X(SHA1, "sha1", 20)     \
+	X(SHA256, "sha256", 32) \
 	X(SHA512, "sha512", 64)
 #define PROFILE_HASH_ENUM_(h, s, n) PROFILE_HASH_##h,
 enum profile_hash {
-	PROFILE_HASHES(PROFILE_HASH_ENUM_)
-	_PROFILE_HASH_MAX,
+	PROFILE_HASHES(PROFILE_HASH_ENUM_) _PROFILE_HASH_MAX,
 	_PROFILE_HASH_INVALID = -EINVAL,
 };
 #undef PROFILE_HASH_ENUM_
 const char *profile_hash_name(enum profile_hash h);
 
 struct profile_manifest_file {
-	char *uri; /* "/CACHE/stc/profiles/acvpn.xml": absolute path on the gateway */
+	char *uri;	 /* "/CACHE/stc/profiles/acvpn.xml": absolute path on the gateway */
 	char *file_name; /* "acvpn.xml": its last component, checked [A-Za-z0-9._-]+.xml */
 	enum profile_hash hash_type;
 	uint8_t hash[64];
@@ -52,8 +51,8 @@ _must_check_ int profile_manifest_parse(const char *src, const void *xml, size_t
 					struct profile_manifest *ret, struct profile_diags *diags);
 void profile_manifest_done(struct profile_manifest *m);
 /* https://HOST + uri, HOST from the profile's HostAddress; -EPERM for an http:// address. */
-_must_check_ int profile_manifest_url(const struct profile_manifest_file *f, const char *host_address,
-				      char **ret_url);
+_must_check_ int profile_manifest_url(const struct profile_manifest_file *f,
+				      const char *host_address, char **ret_url);
 /* Whether the installed bytes (NULL = none) differ from the manifest's hash. */
 _must_check_ int profile_update_needed(const struct profile_manifest_file *f, const void *current,
 				       size_t len, bool *ret_needed);
@@ -70,7 +69,8 @@ struct profile_update_ops {
 	int (*read_installed)(void *user_data, const char *file_name, uint8_t **ret_data,
 			      size_t *ret_len);
 	/* GET url over verified HTTPS, at most max bytes. Caller frees. */
-	int (*fetch)(void *user_data, const char *url, size_t max, uint8_t **ret_data, size_t *ret_len);
+	int (*fetch)(void *user_data, const char *url, size_t max, uint8_t **ret_data,
+		     size_t *ret_len);
 	/* Atomically replaces file_name with data. */
 	int (*install)(void *user_data, const char *file_name, const void *data, size_t len);
 };

@@ -64,8 +64,9 @@ static void report_parse_error(xmlParserCtxt *ctxt, const struct first_error *f,
 
 	if (f->set) {
 		msg = trimmed(f->message);
-		profile_diag_add(diags, PROFILE_DIAG_ERROR, file, f->line > 0 ? (unsigned int)f->line : 0,
-				 NULL, "not well-formed XML: %s", msg);
+		profile_diag_add(diags, PROFILE_DIAG_ERROR, file,
+				 f->line > 0 ? (unsigned int)f->line : 0, NULL,
+				 "not well-formed XML: %s", msg);
 		return;
 	}
 	if (!e || !e->message) {
@@ -80,7 +81,7 @@ static void report_parse_error(xmlParserCtxt *ctxt, const struct first_error *f,
 int profile_xml_read(const char *file, const void *data, size_t len, xmlDoc **ret_doc,
 		     struct profile_diags *diags)
 {
-	struct first_error first = { 0 };
+	struct first_error first = {0};
 	xmlParserCtxt *ctxt;
 	xmlDoc *doc;
 
@@ -155,7 +156,8 @@ bool profile_xml_is(const xmlNode *node, const char *name)
 	return node->type == XML_ELEMENT_NODE && strcmp((const char *)node->name, name) == 0;
 }
 
-void profile_xml_check_stray_text(const xmlNode *node, const char *file, struct profile_diags *diags)
+void profile_xml_check_stray_text(const xmlNode *node, const char *file,
+				  struct profile_diags *diags)
 {
 	_cleanup_free_ char *t = profile_xml_text(node);
 

@@ -23,8 +23,8 @@
 
 #define EXIT_USAGE 2
 
-static const char usage_text[] =
-	"usage: anyroam profile check [--global PREFERENCES_GLOBAL.xml] [--user PREFERENCES.xml] FILE|DIR...\n";
+static const char usage_text[] = "usage: anyroam profile check [--global PREFERENCES_GLOBAL.xml] "
+				 "[--user PREFERENCES.xml] FILE|DIR...\n";
 
 /* Whole file, refusing anything over the profile cap (+1 so the parser reports it). */
 static int read_file(void *user_data, const char *path, uint8_t **ret_data, size_t *ret_len)
@@ -82,7 +82,7 @@ static int list_dir(void *user_data, const char *dir, char ***ret_names, size_t 
 	return 0;
 }
 
-static const struct profile_fs_ops fs_ops = { .list_dir = list_dir, .read_file = read_file };
+static const struct profile_fs_ops fs_ops = {.list_dir = list_dir, .read_file = read_file};
 
 static void print_diags(const struct profile_diags *d)
 {
@@ -92,8 +92,8 @@ static void print_diags(const struct profile_diags *d)
 		if (d->v[i].level == PROFILE_DIAG_DEBUG)
 			continue;
 		s = profile_diag_format(&d->v[i]);
-		fprintf(stderr, "anyroam: %s%s\n", d->v[i].level == PROFILE_DIAG_WARNING ? "warning: " : "",
-			s);
+		fprintf(stderr, "anyroam: %s%s\n",
+			d->v[i].level == PROFILE_DIAG_WARNING ? "warning: " : "", s);
 	}
 }
 
@@ -122,7 +122,8 @@ static void print_client(const struct profile *p, const struct profile_prefs *gl
 			    profile_key_has_user_controllable((enum profile_key)k));
 	}
 	for (size_t i = 0; p && i < profile_backup_server_count(p); i++)
-		printf("  %-42s %s\n", "BackupServerList/HostAddress", profile_backup_server_at(p, i));
+		printf("  %-42s %s\n", "BackupServerList/HostAddress",
+		       profile_backup_server_at(p, i));
 	for (size_t i = 0; p && i < profile_pin_count(p); i++)
 		printf("  %-42s %s\n", "CertificatePinList/Pin", profile_pin_at(p, i));
 	for (size_t i = 0; p && i < profile_trusted_https_count(p); i++) {
@@ -137,8 +138,8 @@ static void print_host(const struct profile_set *set, const struct profile_host 
 {
 	struct profile_settings s;
 
-	printf("HostEntry '%s' (%s:%u):\n", profile_host_name(h), profile_file(profile_host_profile(h)),
-	       profile_host_line(h));
+	printf("HostEntry '%s' (%s:%u):\n", profile_host_name(h),
+	       profile_file(profile_host_profile(h)), profile_host_line(h));
 	for (int k = _PROFILE_CLIENT_KEY_END; k < _PROFILE_KEY_MAX; k++) {
 		struct profile_value v;
 
@@ -147,7 +148,8 @@ static void print_host(const struct profile_set *set, const struct profile_host 
 		print_value("  ", profile_key_name((enum profile_key)k), &v, false);
 	}
 	for (size_t i = 0; i < profile_host_backup_count(h); i++)
-		printf("  %-42s %s\n", "BackupServerList/HostAddress", profile_host_backup_at(h, i));
+		printf("  %-42s %s\n", "BackupServerList/HostAddress",
+		       profile_host_backup_at(h, i));
 	for (size_t i = 0; i < profile_host_pin_count(h); i++)
 		printf("  %-42s %s\n", "CertificatePinList/Pin", profile_host_pin_at(h, i));
 	if (profile_set_host_settings(set, h, &s) == 0) {
@@ -181,8 +183,8 @@ static void print_prefs(const struct profile_prefs *p, const char *file)
 		/* as the user preference over schema defaults: shows what the file sets */
 		if (profile_effective(NULL, NULL, p, (enum profile_key)k, &v) == 0 &&
 		    v.origin == PROFILE_ORIGIN_USER_PREF)
-			printf("  %-42s %s (%s:%u)\n", profile_key_name((enum profile_key)k), v.text,
-			       v.file, v.line);
+			printf("  %-42s %s (%s:%u)\n", profile_key_name((enum profile_key)k),
+			       v.text, v.file, v.line);
 	}
 }
 
@@ -216,7 +218,8 @@ static int load_prefs(const char *file, struct profile_prefs **ret, struct profi
 }
 
 /* A single file that is not a profile: preferences or local policy. */
-static int check_other(const char *file, const uint8_t *data, size_t len, struct profile_diags *diags)
+static int check_other(const char *file, const uint8_t *data, size_t len,
+		       struct profile_diags *diags)
 {
 	struct profile_prefs *prefs = NULL;
 	struct profile_policy *policy = NULL;
@@ -238,7 +241,8 @@ static int check_other(const char *file, const uint8_t *data, size_t len, struct
 	}
 	if (r == -EMEDIUMTYPE)
 		fprintf(stderr,
-			"anyroam: %s: root element is not AnyConnectProfile, AnyConnectPreferences or AnyConnectLocalPolicy\n",
+			"anyroam: %s: root element is not AnyConnectProfile, AnyConnectPreferences "
+			"or AnyConnectLocalPolicy\n",
 			file);
 	return r;
 }
@@ -253,7 +257,7 @@ static int add_path(struct profile_set *set, const char *path, bool *ret_other,
 	int r;
 
 	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-		const char *dirs[] = { path };
+		const char *dirs[] = {path};
 
 		(void)profile_set_load_dirs(set, dirs, 1, &fs_ops, NULL, diags);
 		return diags->n_errors ? -EBADMSG : 0;
@@ -347,12 +351,13 @@ static int run(const struct check_args *a, struct profile_diags *diags)
 
 int ui_profile_check(int argc, char **argv)
 {
-	struct profile_diags diags = { 0 };
-	struct check_args a = { 0 };
+	struct profile_diags diags = {0};
+	struct check_args a = {0};
 	enum log_level level;
 	int r;
 
-	if (argc > 0 && (strcmp(argv[argc - 1], "--help") == 0 || strcmp(argv[argc - 1], "-h") == 0)) {
+	if (argc > 0 &&
+	    (strcmp(argv[argc - 1], "--help") == 0 || strcmp(argv[argc - 1], "-h") == 0)) {
 		fputs(usage_text, stdout);
 		return 0;
 	}

@@ -110,7 +110,7 @@ int platform_https_fetch(const char *url, const struct platform_https_opts *o, s
 			 uint8_t **ret_data, size_t *ret_len, char **reterr_msg)
 {
 	char errbuf[CURL_ERROR_SIZE] = "";
-	struct body b = { .max = max };
+	struct body b = {.max = max};
 	CURLcode cc;
 	CURL *c;
 	int r;
@@ -127,8 +127,9 @@ int platform_https_fetch(const char *url, const struct platform_https_opts *o, s
 		if (r == 0)
 			r = http_status(c);
 		if (r < 0 && reterr_msg)
-			*reterr_msg = xstrdup(*errbuf ? errbuf : r == -EPROTO ? "unexpected HTTP status" :
-						 curl_easy_strerror(cc));
+			*reterr_msg = xstrdup(*errbuf	     ? errbuf
+					      : r == -EPROTO ? "unexpected HTTP status"
+							     : curl_easy_strerror(cc));
 	}
 	curl_easy_cleanup(c);
 	if (r < 0) {
@@ -168,14 +169,16 @@ static int fsync_dir(const char *dir)
 	return r;
 }
 
-int platform_https_install(const char *dir, const char *name, const void *data, size_t len, mode_t mode)
+int platform_https_install(const char *dir, const char *name, const void *data, size_t len,
+			   mode_t mode)
 {
 	_cleanup_free_ char *tmp = NULL, *dst = NULL;
 	int fd, r;
 
 	if (!name || !*name || strchr(name, '/') || name[0] == '.')
 		return -EINVAL;
-	if (asprintf(&tmp, "%s/.%s.XXXXXX", dir, name) < 0 || asprintf(&dst, "%s/%s", dir, name) < 0)
+	if (asprintf(&tmp, "%s/.%s.XXXXXX", dir, name) < 0 ||
+	    asprintf(&dst, "%s/%s", dir, name) < 0)
 		abort();
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
@@ -268,7 +271,7 @@ static int fs_list(void *user_data, const char *dir, char ***ret_names, size_t *
 	return 0;
 }
 
-const struct profile_fs_ops platform_https_fs_ops = { .list_dir = fs_list, .read_file = fs_read };
+const struct profile_fs_ops platform_https_fs_ops = {.list_dir = fs_list, .read_file = fs_read};
 
 static int up_read(void *user_data, const char *file_name, uint8_t **ret_data, size_t *ret_len)
 {
@@ -280,7 +283,8 @@ static int up_read(void *user_data, const char *file_name, uint8_t **ret_data, s
 	return platform_https_read_file(path, PROFILE_FILE_MAX + 1, ret_data, ret_len);
 }
 
-static int up_fetch(void *user_data, const char *url, size_t max, uint8_t **ret_data, size_t *ret_len)
+static int up_fetch(void *user_data, const char *url, size_t max, uint8_t **ret_data,
+		    size_t *ret_len)
 {
 	struct platform_https_updater *u = user_data;
 	char *msg = NULL;

@@ -26,8 +26,9 @@ struct platform_https_opts {
  * max bytes, -ETIMEDOUT, -ENOENT for HTTP 404, -EPROTO for other HTTP statuses, -EIO
  * otherwise. On failure *reterr_msg (if given) gets curl's text; caller frees.
  */
-_must_check_ int platform_https_fetch(const char *url, const struct platform_https_opts *o, size_t max,
-				      uint8_t **ret_data, size_t *ret_len, char **reterr_msg);
+_must_check_ int platform_https_fetch(const char *url, const struct platform_https_opts *o,
+				      size_t max, uint8_t **ret_data, size_t *ret_len,
+				      char **reterr_msg);
 
 /* Writes dir/name atomically with mode (temp file in dir, fsync, rename, fsync dir). */
 _must_check_ int platform_https_install(const char *dir, const char *name, const void *data,

@@ -16,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void exercise(struct profile *p, struct profile_prefs *prefs)
 {
 	struct profile_set *set = profile_set_new();
-	struct profile_diags d = { 0 };
+	struct profile_diags d = {0};
 
 	profile_set_add(set, p, &d);
 	profile_set_set_prefs(set, NULL, prefs);
@@ -43,11 +43,11 @@ static void exercise(struct profile *p, struct profile_prefs *prefs)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct profile_diags d = { 0 };
+	struct profile_diags d = {0};
 	struct profile *p = NULL;
 	struct profile_prefs *prefs = NULL;
 	struct profile_policy *pol = NULL;
-	struct profile_manifest m = { 0 };
+	struct profile_manifest m = {0};
 
 	log_set_level(LOG_LEVEL_ERR);
 	if (profile_parse("fuzz.xml", data, size, &p, &d) == 0) {
@@ -56,7 +56,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			prefs = NULL;
 		exercise(p, prefs);
 	} else if (profile_prefs_parse("prefs.xml", data, size, &prefs, &d) == 0) {
-		exercise(profile_parse("empty.xml", "<AnyConnectProfile/>", 20, &p, NULL) == 0 ? p : NULL,
+		exercise(profile_parse("empty.xml", "<AnyConnectProfile/>", 20, &p, NULL) == 0
+				 ? p
+				 : NULL,
 			 prefs);
 	} else if (profile_policy_parse("policy.xml", data, size, &pol, &d) == 0) {
 		profile_policy_free(pol);

@@ -20,7 +20,7 @@
 #include "profile/profile.h"
 
 #define SHARED_PROFILES ANYROAM_SRCDIR "/../shared/testdata/profiles"
-#define FIXTURES ANYROAM_TESTDATA "/profiles"
+#define FIXTURES	ANYROAM_TESTDATA "/profiles"
 
 static uint8_t *slurp(const char *path, size_t *ret_len)
 {
@@ -48,7 +48,8 @@ static char *diag_str(const struct profile_diags *d)
 }
 
 /* Parses a file relative to dir under its bare name (as messages show it). */
-static int parse_file(const char *dir, const char *name, struct profile **ret, struct profile_diags *d)
+static int parse_file(const char *dir, const char *name, struct profile **ret,
+		      struct profile_diags *d)
 {
 	_cleanup_free_ char *path = NULL;
 	_cleanup_free_ uint8_t *data = NULL;
@@ -61,7 +62,7 @@ static int parse_file(const char *dir, const char *name, struct profile **ret, s
 
 static struct profile *parse_ok(const char *dir, const char *name)
 {
-	struct profile_diags d = { 0 };
+	struct profile_diags d = {0};
 	struct profile *p = NULL;
 	int r = parse_file(dir, name, &p, &d);
 
@@ -136,7 +137,7 @@ static void test_seed_profile(void **state)
 
 static void test_bad_enum_message(void **state)
 {
-	struct profile_diags d = { 0 };
+	struct profile_diags d = {0};
 	struct profile *p = NULL;
 	_cleanup_free_ char *msg = NULL;
 
@@ -144,8 +145,9 @@ static void test_bad_enum_message(void **state)
 	assert_null(p);
 	assert_int_equal(d.n_errors, 1);
 	msg = diag_str(&d);
-	assert_string_equal(msg, "acvpn-bad-behavior.xml:18: AutoReconnectBehavior: 'Reconnect' is not one "
-				 "of DisconnectOnSuspend, ReconnectAfterResume");
+	assert_string_equal(
+		msg, "acvpn-bad-behavior.xml:18: AutoReconnectBehavior: 'Reconnect' is not one "
+		     "of DisconnectOnSuspend, ReconnectAfterResume");
 	profile_diags_done(&d);
 }
 
@@ -165,7 +167,8 @@ static void test_lab_profile(void **state)
 	assert_memory_equal(fixture, xml, len);
 	assert_int_equal(profile_parse("lab.xml", xml, strlen(xml), &p, NULL), 0);
 	profile_set_add(set, p, NULL);
-	assert_int_equal(profile_set_host_settings(set, profile_set_find_host(set, "10.2.0.2"), &s), 0);
+	assert_int_equal(profile_set_host_settings(set, profile_set_find_host(set, "10.2.0.2"), &s),
+			 0);
 	assert_string_equal(s.host_name, "IKEv2_Gateway");
 	assert_string_equal(s.primary_protocol.text, "IPsec");
 	assert_int_equal(s.auth_method, PROFILE_AUTH_EAP_ANYCONNECT);
@@ -180,7 +183,8 @@ static void test_lab_escapes_address(void **state)
 	struct profile_value v;
 
 	assert_int_equal(profile_parse("lab.xml", xml, strlen(xml), &p, NULL), 0);
-	assert_int_equal(profile_host_value(profile_host_at(p, 0), PROFILE_KEY_HOST_ADDRESS, &v), 0);
+	assert_int_equal(profile_host_value(profile_host_at(p, 0), PROFILE_KEY_HOST_ADDRESS, &v),
+			 0);
 	assert_string_equal(v.text, "a<b>&\"'");
 }
 
@@ -251,8 +255,10 @@ static struct profile_prefs *prefs_ok(const char *dir, const char *name)
 static void test_user_controllable(void **state)
 {
 	_cleanup_(profile_freep) struct profile *p = parse_ok(FIXTURES, "user-controllable.xml");
-	_cleanup_(profile_prefs_freep) struct profile_prefs *g = prefs_ok(FIXTURES, "prefs-global.xml");
-	_cleanup_(profile_prefs_freep) struct profile_prefs *u = prefs_ok(FIXTURES, "prefs-user.xml");
+	_cleanup_(profile_prefs_freep) struct profile_prefs *g =
+		prefs_ok(FIXTURES, "prefs-global.xml");
+	_cleanup_(profile_prefs_freep) struct profile_prefs *u =
+		prefs_ok(FIXTURES, "prefs-user.xml");
 	struct profile_value v;
 
 	/* UserControllable=true in the profile: the global preference, no user one */
@@ -282,10 +288,11 @@ static void test_user_controllable(void **state)
 static void test_seed_blocks_user_reconnect_choice(void **state)
 {
 	_cleanup_(profile_freep) struct profile *p = parse_ok(FIXTURES, "seed-acvpn.xml");
-	static const char xml[] = "<AnyConnectPreferences><ControllablePreferences>"
-				  "<AutoReconnectBehavior>DisconnectOnSuspend</AutoReconnectBehavior>"
-				  "<LocalLanAccess>true</LocalLanAccess>"
-				  "</ControllablePreferences></AnyConnectPreferences>";
+	static const char xml[] =
+		"<AnyConnectPreferences><ControllablePreferences>"
+		"<AutoReconnectBehavior>DisconnectOnSuspend</AutoReconnectBehavior>"
+		"<LocalLanAccess>true</LocalLanAccess>"
+		"</ControllablePreferences></AnyConnectPreferences>";
 	_cleanup_(profile_prefs_freep) struct profile_prefs *u = NULL;
 	struct profile_value v;
 
@@ -301,14 +308,16 @@ static void test_prefs_bad_value(void **state)
 	static const char xml[] = "<AnyConnectPreferences>\n<ControllablePreferences>\n"
 				  "<LocalLanAccess>yes</LocalLanAccess></ControllablePreferences>"
 				  "</AnyConnectPreferences>";
-	struct profile_diags d = { 0 };
+	struct profile_diags d = {0};
 	struct profile_prefs *u = NULL;
 	_cleanup_free_ char *msg = NULL;
 
-	assert_int_equal(profile_prefs_parse("preferences.xml", xml, sizeof(xml) - 1, &u, &d), -EBADMSG);
+	assert_int_equal(profile_prefs_parse("preferences.xml", xml, sizeof(xml) - 1, &u, &d),
+			 -EBADMSG);
 	assert_null(u);
 	msg = diag_str(&d);
-	assert_string_equal(msg, "preferences.xml:3: LocalLanAccess: 'yes' is not one of true, false");
+	assert_string_equal(msg,
+			    "preferences.xml:3: LocalLanAccess: 'yes' is not one of true, false");
 	profile_diags_done(&d);
 }
 
@@ -344,10 +353,10 @@ static int read_file(void *ud, const char *path, uint8_t **ret, size_t *ret_len)
 
 static void test_merge_dirs(void **state)
 {
-	static const struct profile_fs_ops ops = { list_dir, read_file };
-	const char *const dirs[] = { FIXTURES "/dir-a", FIXTURES "/no-such-dir", FIXTURES "/dir-b" };
+	static const struct profile_fs_ops ops = {list_dir, read_file};
+	const char *const dirs[] = {FIXTURES "/dir-a", FIXTURES "/no-such-dir", FIXTURES "/dir-b"};
 	_cleanup_(profile_set_freep) struct profile_set *set = profile_set_new();
-	struct profile_diags d = { 0 };
+	struct profile_diags d = {0};
 	const struct profile_host *h;
 	struct profile_value v;
 	size_t warnings = 0;
@@ -367,7 +376,8 @@ static void test_merge_dirs(void **state)
 	assert_int_equal(v.num, 90);
 	assert_non_null(profile_set_find_host(set, "IKEv2_Gateway")); /* dir-b/lab-copy.xml */
 	for (size_t i = 0; i < d.n; i++)
-		warnings += d.v[i].level == PROFILE_DIAG_WARNING && strstr(d.v[i].message, "already defined");
+		warnings += d.v[i].level == PROFILE_DIAG_WARNING &&
+			    strstr(d.v[i].message, "already defined");
 	assert_int_equal(warnings, 2);
 	assert_int_equal(d.n_errors, 1); /* dir-b/broken.xml, skipped */
 	assert_non_null(strstr(profile_diags_first_error(&d)->file, "broken.xml"));
@@ -385,35 +395,36 @@ struct real_file {
 };
 
 static const struct real_file real_files[] = {
-	{ "asdm-full-clientinit-crlf.xml", 0, 1, 0, NULL },
-	{ "broken-hostname-case-mismatch.xml", -EBADMSG, 0, 4,
-	  "Opening and ending tag mismatch: Hostname line 4 and HostName" },
-	{ "broken-nested-root-unclosed.xml", -EBADMSG, 0, 92, "Premature end of data in tag AnyConnectProfile" },
-	{ "broken-plist-root-end-tag-mismatch.xml", -EBADMSG, 0, 92,
-	  "Opening and ending tag mismatch: plist line 3 and AnyConnectProfile" },
-	{ "broken-truncated-start-tag.xml", -EBADMSG, 0, 40, "error parsing attribute name" },
-	{ "cjk-hostname-url-address.xml", 0, 1, 0, NULL },
-	{ "cjk-hostnames-comment-many-hosts.xml", 0, 12, 0, NULL },
-	{ "clientinit-only-no-serverlist.xml", 0, 0, 0, NULL },
-	{ "localpolicy-commented-decl.xml", -EMEDIUMTYPE, 0, 0, NULL },
-	{ "localpolicy-namespaced-updatepolicy.xml", -EMEDIUMTYPE, 0, 0, NULL },
-	{ "localpolicy-no-namespace.xml", -EMEDIUMTYPE, 0, 0, NULL },
-	{ "minimal-no-decl-stray-text.xml", 0, 1, 0, NULL },
-	{ "minimal-two-hosts-no-eol.xml", 0, 2, 0, NULL },
-	{ "mobile-hostentry-info-crlf.xml", 0, 1, 0, NULL },
-	{ "multi-serverlist-emoji-hostnames.xml", 0, 6, 0, NULL },
-	{ "ocserv-certificatematch-backupserver.xml", 0, 1, 0, NULL },
-	{ "preferences-global-crlf.xml", -EMEDIUMTYPE, 0, 0, NULL },
-	{ "preferences-legacy-defaulthost.xml", -EMEDIUMTYPE, 0, 0, NULL },
-	{ "preferences-user-empty-crlf.xml", -EMEDIUMTYPE, 0, 0, NULL },
-	{ "preferences-user-no-eol.xml", -EMEDIUMTYPE, 0, 0, NULL },
-	{ "single-host-usergroup.xml", 0, 1, 0, NULL },
-	{ "two-hosts-crlf-space-indent.xml", 0, 2, 0, NULL },
+	{"asdm-full-clientinit-crlf.xml", 0, 1, 0, NULL},
+	{"broken-hostname-case-mismatch.xml", -EBADMSG, 0, 4,
+	 "Opening and ending tag mismatch: Hostname line 4 and HostName"},
+	{"broken-nested-root-unclosed.xml", -EBADMSG, 0, 92,
+	 "Premature end of data in tag AnyConnectProfile"},
+	{"broken-plist-root-end-tag-mismatch.xml", -EBADMSG, 0, 92,
+	 "Opening and ending tag mismatch: plist line 3 and AnyConnectProfile"},
+	{"broken-truncated-start-tag.xml", -EBADMSG, 0, 40, "error parsing attribute name"},
+	{"cjk-hostname-url-address.xml", 0, 1, 0, NULL},
+	{"cjk-hostnames-comment-many-hosts.xml", 0, 12, 0, NULL},
+	{"clientinit-only-no-serverlist.xml", 0, 0, 0, NULL},
+	{"localpolicy-commented-decl.xml", -EMEDIUMTYPE, 0, 0, NULL},
+	{"localpolicy-namespaced-updatepolicy.xml", -EMEDIUMTYPE, 0, 0, NULL},
+	{"localpolicy-no-namespace.xml", -EMEDIUMTYPE, 0, 0, NULL},
+	{"minimal-no-decl-stray-text.xml", 0, 1, 0, NULL},
+	{"minimal-two-hosts-no-eol.xml", 0, 2, 0, NULL},
+	{"mobile-hostentry-info-crlf.xml", 0, 1, 0, NULL},
+	{"multi-serverlist-emoji-hostnames.xml", 0, 6, 0, NULL},
+	{"ocserv-certificatematch-backupserver.xml", 0, 1, 0, NULL},
+	{"preferences-global-crlf.xml", -EMEDIUMTYPE, 0, 0, NULL},
+	{"preferences-legacy-defaulthost.xml", -EMEDIUMTYPE, 0, 0, NULL},
+	{"preferences-user-empty-crlf.xml", -EMEDIUMTYPE, 0, 0, NULL},
+	{"preferences-user-no-eol.xml", -EMEDIUMTYPE, 0, 0, NULL},
+	{"single-host-usergroup.xml", 0, 1, 0, NULL},
+	{"two-hosts-crlf-space-indent.xml", 0, 2, 0, NULL},
 };
 
 static void check_real_file(const struct real_file *f)
 {
-	struct profile_diags d = { 0 };
+	struct profile_diags d = {0};
 	struct profile *p = NULL;
 	int r = parse_file(SHARED_PROFILES, f->name, &p, &d);
 
@@ -465,10 +476,14 @@ static void test_real_files(void **state)
 
 static void test_real_details(void **state)
 {
-	_cleanup_(profile_freep) struct profile *multi = parse_ok(SHARED_PROFILES, "multi-serverlist-emoji-hostnames.xml");
-	_cleanup_(profile_freep) struct profile *ocs = parse_ok(SHARED_PROFILES, "ocserv-certificatematch-backupserver.xml");
-	_cleanup_(profile_freep) struct profile *cjk = parse_ok(SHARED_PROFILES, "cjk-hostnames-comment-many-hosts.xml");
-	_cleanup_(profile_freep) struct profile *ug = parse_ok(SHARED_PROFILES, "single-host-usergroup.xml");
+	_cleanup_(profile_freep) struct profile *multi =
+		parse_ok(SHARED_PROFILES, "multi-serverlist-emoji-hostnames.xml");
+	_cleanup_(profile_freep) struct profile *ocs =
+		parse_ok(SHARED_PROFILES, "ocserv-certificatematch-backupserver.xml");
+	_cleanup_(profile_freep) struct profile *cjk =
+		parse_ok(SHARED_PROFILES, "cjk-hostnames-comment-many-hosts.xml");
+	_cleanup_(profile_freep) struct profile *ug =
+		parse_ok(SHARED_PROFILES, "single-host-usergroup.xml");
 	struct profile_value v;
 	bool strict = false;
 
@@ -476,13 +491,15 @@ static void test_real_details(void **state)
 	effective(multi, PROFILE_KEY_AUTO_RECONNECT_BEHAVIOR, &v);
 	assert_value(&v, "DisconnectOnSuspend", 0, PROFILE_ORIGIN_PROFILE);
 	/* HostName with a leading space and a 4-byte UTF-8 emoji: trimmed */
-	assert_string_equal(profile_host_name(profile_host_at(multi, 0)) , "\xF0\x9F\x94\x98---AU");
+	assert_string_equal(profile_host_name(profile_host_at(multi, 0)), "\xF0\x9F\x94\x98---AU");
 	/* local-policy elements in a profile are unknown, kept, not fatal */
 	for (size_t i = 0; i < profile_unknown_count(ocs); i++)
 		strict |= strcmp(profile_unknown_at(ocs, i, NULL), "StrictCertificateTrust") == 0;
 	assert_true(strict);
 	assert_true(profile_backup_server_count(ocs) >= 1);
-	assert_string_equal(profile_host_name(profile_host_at(cjk, 0)), "HK-\xE9\xA6\x99\xE6\xB8\xAF" "A");
+	assert_string_equal(profile_host_name(profile_host_at(cjk, 0)),
+			    "HK-\xE9\xA6\x99\xE6\xB8\xAF"
+			    "A");
 	assert_int_equal(profile_host_value(profile_host_at(ug, 0), PROFILE_KEY_USER_GROUP, &v), 0);
 	assert_int_equal(v.origin, PROFILE_ORIGIN_PROFILE);
 	assert_true(*v.text);
@@ -490,13 +507,18 @@ static void test_real_details(void **state)
 
 static void test_real_prefs_and_policy(void **state)
 {
-	_cleanup_(profile_prefs_freep) struct profile_prefs *g = prefs_ok(SHARED_PROFILES, "preferences-global-crlf.xml");
-	_cleanup_(profile_prefs_freep) struct profile_prefs *l = prefs_ok(SHARED_PROFILES, "preferences-legacy-defaulthost.xml");
-	_cleanup_(profile_prefs_freep) struct profile_prefs *e = prefs_ok(SHARED_PROFILES, "preferences-user-empty-crlf.xml");
-	_cleanup_(profile_prefs_freep) struct profile_prefs *n = prefs_ok(SHARED_PROFILES, "preferences-user-no-eol.xml");
-	const char *names[] = { "localpolicy-commented-decl.xml", "localpolicy-namespaced-updatepolicy.xml",
-				"localpolicy-no-namespace.xml" };
-	const bool bypass[] = { false, false, true };
+	_cleanup_(profile_prefs_freep) struct profile_prefs *g =
+		prefs_ok(SHARED_PROFILES, "preferences-global-crlf.xml");
+	_cleanup_(profile_prefs_freep) struct profile_prefs *l =
+		prefs_ok(SHARED_PROFILES, "preferences-legacy-defaulthost.xml");
+	_cleanup_(profile_prefs_freep) struct profile_prefs *e =
+		prefs_ok(SHARED_PROFILES, "preferences-user-empty-crlf.xml");
+	_cleanup_(profile_prefs_freep) struct profile_prefs *n =
+		prefs_ok(SHARED_PROFILES, "preferences-user-no-eol.xml");
+	const char *names[] = {"localpolicy-commented-decl.xml",
+			       "localpolicy-namespaced-updatepolicy.xml",
+			       "localpolicy-no-namespace.xml"};
+	const bool bypass[] = {false, false, true};
 	struct profile_value v;
 
 	assert_string_equal(profile_prefs_default_host(g), "mx-f01-example.example.com:4443");
@@ -518,7 +540,11 @@ static void test_real_prefs_and_policy(void **state)
 		assert_int_equal(profile_policy_bool(pol, "BypassDownloader", &b), 0);
 		assert_int_equal(b, bypass[i]);
 		if (i > 0) {
-			assert_int_equal(profile_policy_bool(pol, "UpdatePolicy/AllowVPNProfileUpdatesFromAnyServer", &b), 0);
+			assert_int_equal(profile_policy_bool(
+						 pol,
+						 "UpdatePolicy/AllowVPNProfileUpdatesFromAnyServer",
+						 &b),
+					 0);
 			assert_true(b);
 		}
 		assert_int_equal(profile_policy_bool(pol, "NoSuchFlag", &b), -ENOENT);
@@ -529,7 +555,7 @@ static void test_real_prefs_and_policy(void **state)
 
 static void expect_error(const char *xml, int want, const char *text)
 {
-	struct profile_diags d = { 0 };
+	struct profile_diags d = {0};
 	struct profile *p = NULL;
 	_cleanup_free_ char *msg = NULL;
 
@@ -546,24 +572,33 @@ static void test_strict_xml(void **state)
 	char *big;
 
 	/* billion laughs and an external entity never reach the walker */
-	expect_error("<?xml version=\"1.0\"?>\n<!DOCTYPE p [<!ENTITY a \"aaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;\">]>\n"
-		     "<AnyConnectProfile><ServerList><HostEntry><HostName>&b;</HostName></HostEntry></ServerList>"
+	expect_error("<?xml version=\"1.0\"?>\n<!DOCTYPE p [<!ENTITY a \"aaaaaaaa\"><!ENTITY b "
+		     "\"&a;&a;&a;&a;\">]>\n"
+		     "<AnyConnectProfile><ServerList><HostEntry><HostName>&b;</HostName></"
+		     "HostEntry></ServerList>"
 		     "</AnyConnectProfile>",
 		     -EBADMSG, "DOCTYPE is not allowed");
-	expect_error("<!DOCTYPE p [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><AnyConnectProfile>&x;</AnyConnectProfile>",
+	expect_error("<!DOCTYPE p [<!ENTITY x SYSTEM "
+		     "\"file:///etc/passwd\">]><AnyConnectProfile>&x;</AnyConnectProfile>",
 		     -EBADMSG, "DOCTYPE is not allowed");
-	expect_error("<AnyConnectProfile><ClientInitialization>", -EBADMSG, "t.xml:1: not well-formed XML");
+	expect_error("<AnyConnectProfile><ClientInitialization>", -EBADMSG,
+		     "t.xml:1: not well-formed XML");
 	expect_error("", -EBADMSG, "not well-formed XML");
-	expect_error("<AnyConnectProfile>\n<ClientInitialization>\n<AuthenticationTimeout>500</AuthenticationTimeout>"
+	expect_error("<AnyConnectProfile>\n<ClientInitialization>\n<AuthenticationTimeout>500</"
+		     "AuthenticationTimeout>"
 		     "</ClientInitialization></AnyConnectProfile>",
 		     -EBADMSG, "t.xml:3: AuthenticationTimeout: '500' is not in 10..120");
-	expect_error("<AnyConnectProfile><ClientInitialization><LocalLanAccess UserControllable=\"maybe\">true"
+	expect_error("<AnyConnectProfile><ClientInitialization><LocalLanAccess "
+		     "UserControllable=\"maybe\">true"
 		     "</LocalLanAccess></ClientInitialization></AnyConnectProfile>",
-		     -EBADMSG, "LocalLanAccess: UserControllable 'maybe' is not one of true, false");
-	expect_error("<AnyConnectProfile><ServerList>\n<HostEntry><HostAddress>x</HostAddress></HostEntry>"
+		     -EBADMSG,
+		     "LocalLanAccess: UserControllable 'maybe' is not one of true, false");
+	expect_error("<AnyConnectProfile><ServerList>\n<HostEntry><HostAddress>x</HostAddress></"
+		     "HostEntry>"
 		     "</ServerList></AnyConnectProfile>",
 		     -EBADMSG, "t.xml:2: HostEntry: HostName is missing or empty");
-	expect_error("<AnyConnectProfile><ClientInitialization><AuthenticationTimeout>3x</AuthenticationTimeout>"
+	expect_error("<AnyConnectProfile><ClientInitialization><AuthenticationTimeout>3x</"
+		     "AuthenticationTimeout>"
 		     "</ClientInitialization></AnyConnectProfile>",
 		     -EBADMSG, "'3x' is not a number");
 	big = xcalloc(1, PROFILE_FILE_MAX + 2);
@@ -593,7 +628,7 @@ static void test_bit_flips(void **state)
 	data = slurp(FIXTURES "/seed-acvpn.xml", &len);
 	for (size_t i = 0; i < len; i++) {
 		for (int b = 0; b < 8; b += 3) {
-			struct profile_diags d = { 0 };
+			struct profile_diags d = {0};
 			struct profile *p = NULL;
 			int r;
 
@@ -614,7 +649,8 @@ static void test_bit_flips(void **state)
 
 static void test_key_table(void **state)
 {
-	assert_int_equal(profile_key_from_name("AutoReconnectBehavior"), PROFILE_KEY_AUTO_RECONNECT_BEHAVIOR);
+	assert_int_equal(profile_key_from_name("AutoReconnectBehavior"),
+			 PROFILE_KEY_AUTO_RECONNECT_BEHAVIOR);
 	assert_int_equal(profile_key_from_name("autoreconnect"), _PROFILE_KEY_INVALID);
 	assert_string_equal(profile_key_name(PROFILE_KEY_IKE_IDENTITY), "IKEIdentity");
 	assert_null(profile_key_name(_PROFILE_KEY_MAX));

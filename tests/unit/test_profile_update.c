@@ -35,7 +35,9 @@ static const char complete_fmt[] =
 	"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 	"<config-auth client=\"vpn\" type=\"complete\" aggregate-auth-version=\"2\">\n"
 	"  <session-id>rIUHKccDRiUtFTATwq</session-id>\n"
-	"  <session-token>E0CB21612620F736F899721C620F73BC5237D966436EC70B3EC235375CA3E0B0</session-token>\n"
+	"  "
+	"<session-token>E0CB21612620F736F899721C620F73BC5237D966436EC70B3EC235375CA3E0B0</"
+	"session-token>\n"
 	"  <auth id=\"success\"><message id=\"0\" param1=\"\" param2=\"\"></message></auth>\n"
 	"  <config client=\"vpn\" type=\"private\">\n"
 	"    <vpn-profile-manifest><vpn rev=\"1.0\">\n"
@@ -84,7 +86,7 @@ static void test_manifest_parse(void **state)
 {
 	_cleanup_free_ char *xml = complete_xml("/CACHE/stc/profiles/acvpn.xml", "sha1",
 						"A8B0B07FBA93D06E8501E40AB807AEE2464E73B7");
-	struct profile_manifest m = { 0 };
+	struct profile_manifest m = {0};
 	_cleanup_free_ char *url = NULL;
 
 	assert_int_equal(parse_manifest(xml, &m, NULL), 0);
@@ -105,19 +107,22 @@ static void test_manifest_parse(void **state)
 
 static void test_manifest_absent(void **state)
 {
-	static const char xml[] = "<config-auth client=\"vpn\" type=\"complete\"><session-id>x</session-id>"
-				  "</config-auth>";
-	struct profile_manifest m = { 0 };
+	static const char xml[] =
+		"<config-auth client=\"vpn\" type=\"complete\"><session-id>x</session-id>"
+		"</config-auth>";
+	struct profile_manifest m = {0};
 
-	assert_int_equal(profile_manifest_parse("complete", xml, sizeof(xml) - 1, &m, NULL), -ENOENT);
+	assert_int_equal(profile_manifest_parse("complete", xml, sizeof(xml) - 1, &m, NULL),
+			 -ENOENT);
 	assert_int_equal(m.n, 0);
 }
 
-static void expect_bad_manifest(const char *uri, const char *type, const char *hash, const char *text)
+static void expect_bad_manifest(const char *uri, const char *type, const char *hash,
+				const char *text)
 {
 	_cleanup_free_ char *xml = complete_xml(uri, type, hash);
-	struct profile_diags d = { 0 };
-	struct profile_manifest m = { 0 };
+	struct profile_diags d = {0};
+	struct profile_manifest m = {0};
 	_cleanup_free_ char *msg = NULL;
 
 	assert_int_equal(parse_manifest(xml, &m, &d), -EBADMSG);
@@ -132,13 +137,15 @@ static void test_manifest_refusals(void **state)
 {
 	const char *sha1 = "A8B0B07FBA93D06E8501E40AB807AEE2464E73B7";
 
-	expect_bad_manifest("/../../etc/passwd.xml", "sha1", sha1, "is not a path to a profile file");
+	expect_bad_manifest("/../../etc/passwd.xml", "sha1", sha1,
+			    "is not a path to a profile file");
 	expect_bad_manifest("/profiles/run.sh", "sha1", sha1, "is not a path to a profile file");
 	expect_bad_manifest("profiles/a.xml", "sha1", sha1, "is not a path");
 	expect_bad_manifest("/p/.hidden.xml", "sha1", sha1, "is not a path");
 	expect_bad_manifest("/p/a%2f.xml", "sha1", sha1, "is not a path");
 	expect_bad_manifest("/p/a.xml", "sha1", "A8B0", "is not a sha1 hash");
-	expect_bad_manifest("/p/a.xml", "md5", sha1, "needs a uri and a sha1, sha256 or sha512 hash");
+	expect_bad_manifest("/p/a.xml", "md5", sha1,
+			    "needs a uri and a sha1, sha256 or sha512 hash");
 	expect_bad_manifest("/p/a.xml", "sha256", sha1, "is not a sha256 hash");
 }
 
@@ -146,8 +153,8 @@ static void test_verify_and_needed(void **state)
 {
 	_cleanup_free_ uint8_t *seed = NULL, *bad = NULL;
 	_cleanup_free_ char *h = NULL, *xml = NULL;
-	struct profile_diags d = { 0 };
-	struct profile_manifest m = { 0 };
+	struct profile_diags d = {0};
+	struct profile_manifest m = {0};
 	size_t len, bad_len;
 	bool needed;
 
@@ -164,7 +171,8 @@ static void test_verify_and_needed(void **state)
 	assert_int_equal(profile_update_needed(&m.v[0], seed, len, &needed), 0);
 	assert_true(needed);
 	assert_int_equal(profile_update_verify(&m.v[0], seed, len, &d), -EACCES);
-	assert_non_null(strstr(profile_diags_first_error(&d)->message, "does not match the sha256 hash"));
+	assert_non_null(
+		strstr(profile_diags_first_error(&d)->message, "does not match the sha256 hash"));
 	profile_diags_done(&d);
 	profile_manifest_done(&m);
 
@@ -176,7 +184,8 @@ static void test_verify_and_needed(void **state)
 	xml = complete_xml("/acvpn.xml", "sha1", h);
 	assert_int_equal(parse_manifest(xml, &m, NULL), 0);
 	assert_int_equal(profile_update_verify(&m.v[0], bad, bad_len, &d), -EBADMSG);
-	assert_non_null(strstr(profile_diags_first_error(&d)->message, "'Reconnect' is not one of"));
+	assert_non_null(
+		strstr(profile_diags_first_error(&d)->message, "'Reconnect' is not one of"));
 	profile_diags_done(&d);
 	profile_manifest_done(&m);
 }
@@ -214,7 +223,8 @@ static void test_install_atomic(void **state)
 	assert_int_equal(st.st_mode & 07777, 0644);
 	assert_int_equal(platform_https_install(dir, "../escape.xml", "x", 1, 0644), -EINVAL);
 	assert_int_equal(platform_https_install(dir, ".hidden", "x", 1, 0644), -EINVAL);
-	assert_int_equal(platform_https_install("/nonexistent-dir-anyroam", "a.xml", "x", 1, 0644), -ENOENT);
+	assert_int_equal(platform_https_install("/nonexistent-dir-anyroam", "a.xml", "x", 1, 0644),
+			 -ENOENT);
 	rm_tree(dir);
 }
 
@@ -224,11 +234,16 @@ static void test_fetch_refusals(void **state)
 	char *msg = NULL;
 	size_t len;
 
-	assert_int_equal(platform_https_fetch("http://127.0.0.1/x.xml", NULL, 100, &data, &len, &msg), -EPERM);
-	assert_int_equal(platform_https_fetch("ftp://127.0.0.1/x.xml", NULL, 100, &data, &len, &msg), -EPERM);
+	assert_int_equal(
+		platform_https_fetch("http://127.0.0.1/x.xml", NULL, 100, &data, &len, &msg),
+		-EPERM);
+	assert_int_equal(
+		platform_https_fetch("ftp://127.0.0.1/x.xml", NULL, 100, &data, &len, &msg),
+		-EPERM);
 	/* nothing listens on port 1 of loopback */
-	assert_int_equal(platform_https_fetch("https://127.0.0.1:1/x.xml", NULL, 100, &data, &len, &msg),
-			 -ECONNREFUSED);
+	assert_int_equal(
+		platform_https_fetch("https://127.0.0.1:1/x.xml", NULL, 100, &data, &len, &msg),
+		-ECONNREFUSED);
 	assert_non_null(msg);
 	free(msg);
 	assert_null(data);
@@ -239,9 +254,9 @@ static void test_apply_up_to_date(void **state)
 {
 	_cleanup_free_ char *dir = make_tmpdir(), *h = NULL, *xml = NULL;
 	_cleanup_free_ uint8_t *seed = NULL;
-	struct platform_https_updater u = { 0 };
-	struct profile_manifest m = { 0 };
-	struct profile_diags d = { 0 };
+	struct platform_https_updater u = {0};
+	struct profile_manifest m = {0};
+	struct profile_diags d = {0};
 	size_t len;
 
 	seed = slurp(FIXTURES "/seed-acvpn.xml", &len);
@@ -251,13 +266,16 @@ static void test_apply_up_to_date(void **state)
 	assert_int_equal(parse_manifest(xml, &m, NULL), 0);
 	u.dir = dir;
 	/* the gateway address is unreachable: the test fails if a fetch is attempted */
-	assert_int_equal(profile_update_apply(&m, "127.0.0.1:1", &platform_https_update_ops, &u, &d), 0);
+	assert_int_equal(
+		profile_update_apply(&m, "127.0.0.1:1", &platform_https_update_ops, &u, &d), 0);
 	assert_int_equal(d.n_errors, 0);
 	/* a different installed copy: now it must fetch, and the refusal is reported */
 	assert_int_equal(platform_https_install(dir, "acvpn.xml", "<x/>", 4, 0644), 0);
-	assert_int_equal(profile_update_apply(&m, "127.0.0.1:1", &platform_https_update_ops, &u, &d),
-			 -ECONNREFUSED);
-	assert_non_null(strstr(profile_diags_first_error(&d)->message, "download from https://127.0.0.1:1/acvpn.xml failed"));
+	assert_int_equal(
+		profile_update_apply(&m, "127.0.0.1:1", &platform_https_update_ops, &u, &d),
+		-ECONNREFUSED);
+	assert_non_null(strstr(profile_diags_first_error(&d)->message,
+			       "download from https://127.0.0.1:1/acvpn.xml failed"));
 	free(u.last_error);
 	profile_diags_done(&d);
 	profile_manifest_done(&m);
@@ -266,9 +284,9 @@ static void test_apply_up_to_date(void **state)
 
 static void test_load_dirs_real_fs(void **state)
 {
-	const char *const dirs[] = { FIXTURES "/dir-a", FIXTURES "/dir-b" };
+	const char *const dirs[] = {FIXTURES "/dir-a", FIXTURES "/dir-b"};
 	_cleanup_(profile_set_freep) struct profile_set *set = profile_set_new();
-	struct profile_diags d = { 0 };
+	struct profile_diags d = {0};
 
 	assert_int_equal(profile_set_load_dirs(set, dirs, 2, &platform_https_fs_ops, NULL, &d), 4);
 	assert_int_equal(profile_set_host_count(set), 5);
@@ -278,9 +296,9 @@ static void test_load_dirs_real_fs(void **state)
 /* Driver for the netns test: one real update against a real HTTPS server. */
 static int apply_main(char **argv)
 {
-	struct platform_https_updater u = { .dir = argv[4], .opts = { .ca_file = argv[3] } };
-	struct profile_manifest m = { 0 };
-	struct profile_diags d = { 0 };
+	struct platform_https_updater u = {.dir = argv[4], .opts = {.ca_file = argv[3]}};
+	struct profile_manifest m = {0};
+	struct profile_diags d = {0};
 	_cleanup_free_ uint8_t *xml = NULL;
 	size_t len;
 	int r;
@@ -310,14 +328,10 @@ static int apply_main(char **argv)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_manifest_parse),
-		cmocka_unit_test(test_manifest_absent),
-		cmocka_unit_test(test_manifest_refusals),
-		cmocka_unit_test(test_verify_and_needed),
-		cmocka_unit_test(test_install_atomic),
-		cmocka_unit_test(test_fetch_refusals),
-		cmocka_unit_test(test_apply_up_to_date),
-		cmocka_unit_test(test_load_dirs_real_fs),
+		cmocka_unit_test(test_manifest_parse),	  cmocka_unit_test(test_manifest_absent),
+		cmocka_unit_test(test_manifest_refusals), cmocka_unit_test(test_verify_and_needed),
+		cmocka_unit_test(test_install_atomic),	  cmocka_unit_test(test_fetch_refusals),
+		cmocka_unit_test(test_apply_up_to_date),  cmocka_unit_test(test_load_dirs_real_fs),
 	};
 
 	log_set_level(LOG_LEVEL_ERR);
