@@ -8,8 +8,9 @@
  * Also the helper of tests/netns/test_platform_*.sh ("tool" mode):
  *   test_platform_linux tool apply --state-dir D --resolv-conf F --addr A[/LEN]
  *       --gw G [--tun NAME] [--mtu N] [--subnet P/LEN]... [--dns IP]... [--domain D]...
- *       applies tun + routes + DNS, prints "ready", waits; SIGTERM/SIGINT undo
- *       everything and exit 0 (SIGKILL is the crash the journal is for).
+ *       applies tun + routes + DNS, prints "ready", then link events as monitor
+ *       does; SIGTERM/SIGINT undo everything and exit 0 (SIGKILL is the crash
+ *       the journal is for).
  *   test_platform_linux tool recover --state-dir D --resolv-conf F
  *   test_platform_linux tool monitor --gw G [--count N] [--timeout SEC]
  *       prints one line per event: "event TYPE reason=N old=IF new=IF src=IP";
@@ -162,18 +163,56 @@ static struct platform *tool_platform(const struct tool_args *a)
 	return p;
 }
 
-static int wait_signal(void)
+struct monitor {
+	sd_event *event;
+	int left;
+};
+
+static void print_event(void *ud, const struct platform_event *ev)
 {
+	struct monitor *m = ud;
+	char src[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &ev->path.src, src, sizeof(src));
+	printf("event %s reason=%d old=%s new=%s src=%s\n", platform_event_type_to_string(ev->type),
+	       ev->reason, ev->old_path.ifname[0] ? ev->old_path.ifname : "-",
+	       ev->path.ifname[0] ? ev->path.ifname : "-", src);
+	fflush(stdout);
+	if (--m->left <= 0)
+		sd_event_exit(m->event, 0);
+}
+
+static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *ud)
+{
+	return sd_event_exit(sd_event_source_get_event(s), 0);
+}
+
+/* Holds what it applied until SIGTERM/SIGINT, printing link events meanwhile
+ * (the gateway's host route follows a route change, as for the agent). */
+static int hold(struct platform *p, struct in_addr gw)
+{
+	struct monitor m = { .left = 1000 };
 	sigset_t set;
-	int sig = 0;
+	int r;
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigprocmask(SIG_BLOCK, &set, NULL);
+	if ((r = sd_event_new(&m.event)) < 0)
+		return r;
+	platform_set_event_handler(p, print_event, &m, NULL);
+	if ((r = sd_event_add_signal(m.event, NULL, SIGTERM, on_signal, NULL)) < 0 ||
+	    (r = sd_event_add_signal(m.event, NULL, SIGINT, on_signal, NULL)) < 0 ||
+	    (r = platform_attach_event(p, m.event)) < 0 || (r = platform_watch_gateway(p, gw)) < 0)
+		goto out;
 	printf("ready\n");
 	fflush(stdout);
-	return sigwait(&set, &sig);
+	r = sd_event_loop(m.event);
+out:
+	platform_set_event_handler(p, NULL, NULL, NULL);
+	sd_event_unref(m.event);
+	return r;
 }
 
 static int tool_apply(const struct tool_args *a)
@@ -193,7 +232,8 @@ static int tool_apply(const struct tool_args *a)
 		platform_free(p);
 		return 1;
 	}
-	wait_signal();
+	if ((r = hold(p, a->gw)) < 0)
+		fprintf(stderr, "hold: %s\n", err_str(r));
 	r = platform_undo_all(p);
 	if (r < 0)
 		fprintf(stderr, "undo: %s\n", err_str(r));
@@ -213,25 +253,6 @@ static int tool_recover(const struct tool_args *a)
 		fprintf(stderr, "recover: %s\n", err_str(r));
 	platform_free(p);
 	return r < 0 ? 1 : 0;
-}
-
-struct monitor {
-	sd_event *event;
-	int left;
-};
-
-static void print_event(void *ud, const struct platform_event *ev)
-{
-	struct monitor *m = ud;
-	char src[INET_ADDRSTRLEN];
-
-	inet_ntop(AF_INET, &ev->path.src, src, sizeof(src));
-	printf("event %s reason=%d old=%s new=%s src=%s\n", platform_event_type_to_string(ev->type),
-	       ev->reason, ev->old_path.ifname[0] ? ev->old_path.ifname : "-",
-	       ev->path.ifname[0] ? ev->path.ifname : "-", src);
-	fflush(stdout);
-	if (--m->left <= 0)
-		sd_event_exit(m->event, 0);
 }
 
 static int on_timeout(sd_event_source *s, uint64_t usec, void *ud)
