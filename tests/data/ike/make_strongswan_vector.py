@@ -85,7 +85,9 @@ def main(d):
     print(f"g_ir = {first(ds, 'shared Diffie Hellman secret').hex()}")
     print(f"skeyseed = {first(ds, 'SKEYSEED').hex()}")
     for k in ("d", "ai", "ar", "ei", "er", "pi", "pr"):
-        print(f"sk_{k} = {first(ds, f'Sk_{k} secret').hex()}")
+        v = all_of(ds, f"Sk_{k} secret")
+        if v:  # no SK_a with an AEAD
+            print(f"sk_{k} = {v[0].hex()}")
     print(f"psk = {first(ds, 'secret').hex()}")
     print(f"idi_body = {all_of(ds, chr(73) + 'Dx' + chr(39))[0].hex()}")
     print(f"idr_body = {all_of(ds, chr(73) + 'Dx' + chr(39))[1].hex()}")
