@@ -320,8 +320,13 @@ static void eap_action(struct gw_daemon *d, const struct ike_action *a, usec_t n
 	}
 	if (r == EAP_STATUS_SUCCESS) {
 		out = IKE_EAP_SUCCESS;
-		if (gs->kind == GW_SA_KIND_STANDARD)
+		if (gs->kind == GW_SA_KIND_STANDARD) {
+			enum eap_method m = eap_server_outcome(gs->eap)->method;
+
+			gs->auth_verify = m == EAP_METHOD_MD5 ? "EAP-MD5" : m == EAP_METHOD_GTC ? "EAP-GTC" :
+											   "EAP-MSCHAPv2";
 			standard_login_done(d, gs, now);
+		}
 		d->logins++;
 	} else if (r == EAP_STATUS_FAILURE) {
 		out = IKE_EAP_FAILURE;
