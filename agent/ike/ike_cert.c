@@ -7,6 +7,7 @@
 
 #include "ike/ike_cert.h"
 
+#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -157,22 +158,12 @@ static void names_add(char *list, size_t cap, const char *name, size_t len)
 
 static void ip_name_add(char *list, size_t cap, const ASN1_OCTET_STRING *ip)
 {
-	char buf[64];
-	const uint8_t *p = ASN1_STRING_get0_data(ip);
+	char buf[INET6_ADDRSTRLEN];
 	int len = ASN1_STRING_length(ip);
 
-	if (len == 4) {
-		snprintf(buf, sizeof(buf), "%u.%u.%u.%u", p[0], p[1], p[2], p[3]);
-	} else if (len == 16) {
-		size_t o = 0;
-
-		for (int i = 0; i < 16; i += 2)
-			o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s%x", i ? ":" : "",
-					      p[i] << 8 | p[i + 1]);
-	} else {
-		return;
-	}
-	names_add(list, cap, buf, strlen(buf));
+	if ((len == 4 || len == 16) &&
+	    inet_ntop(len == 4 ? AF_INET : AF_INET6, ASN1_STRING_get0_data(ip), buf, sizeof(buf)))
+		names_add(list, cap, buf, strlen(buf));
 }
 
 /* The names the certificate is for: SAN dNSNames and iPAddresses, else the CN. */
@@ -273,6 +264,11 @@ static int chain_verify(const struct ike_cert_policy *pol, X509 *leaf,
 		return -EIO;
 	}
 	X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx), pol->verify_time);
+	/*
+	 * Any certificate the administrator put in the trust store is an anchor,
+	 * an intermediate CA included, as with a CA file naming the issuing CA.
+	 */
+	X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_PARTIAL_CHAIN);
 	ok = X509_verify_cert(ctx) == 1;
 	err = X509_STORE_CTX_get_error(ctx);
 	if (ok)
