@@ -30,6 +30,7 @@
 #define IPV4_HDR_MIN 20
 #define IPV6_HDR_LEN 40
 #define INNER_MAX 65535 /* an IP packet never exceeds this */
+#define IV_POOL 32
 
 /* X(enum, name, aead, icv_len, integ key length, HMAC digest) */
 #define ESP_TRANSFORMS(X)                                                          \
@@ -66,6 +67,9 @@ struct esp_sa {
 	const struct rng_ops *rng;
 	struct esp_lifetime lifetime;
 	uint32_t seq; /* OUT: last sent; IN: unused (see replay.top) */
+	/* CBC IVs, fetched from the rng a pool at a time: one call per IV_POOL packets */
+	uint8_t iv_pool[IV_POOL * CBC_BLOCK];
+	size_t iv_left;
 	struct esp_replay replay;
 	struct esp_sa_counters ctr; /* single writer; relaxed atomics for readers */
 };
@@ -318,13 +322,33 @@ static int hmac(struct esp_sa *sa, const uint8_t *p, size_t n, uint8_t out[stati
 	return 0;
 }
 
+/*
+ * RFC 3602 §2.3: CBC IVs must be unpredictable, which bytes from the rng are until
+ * they are sent; each is used once and wiped from the pool.
+ */
+static int next_iv(struct esp_sa *sa, uint8_t iv[static CBC_BLOCK])
+{
+	uint8_t *p;
+	int r;
+
+	if (!sa->iv_left) {
+		if ((r = rng_bytes(sa->rng, sa->iv_pool, sizeof(sa->iv_pool))) < 0)
+			return r;
+		sa->iv_left = IV_POOL;
+	}
+	p = sa->iv_pool + --sa->iv_left * CBC_BLOCK;
+	memcpy(iv, p, CBC_BLOCK);
+	memset(p, 0, CBC_BLOCK);
+	return 0;
+}
+
 /* RFC 4303 §3.3.2 order: encrypt first, then the ICV over header, IV and ciphertext. */
 static int seal_cbc_hmac(struct esp_sa *sa, uint8_t *pkt, size_t ct_len)
 {
 	uint8_t *iv = pkt + ESP_HDR_LEN, *ct = iv + CBC_BLOCK, tag[64];
 	int n, r;
 
-	if ((r = rng_bytes(sa->rng, iv, CBC_BLOCK)) < 0)
+	if ((r = next_iv(sa, iv)) < 0)
 		return r;
 	if (!EVP_EncryptInit_ex(sa->cipher, NULL, NULL, NULL, iv) ||
 	    !EVP_EncryptUpdate(sa->cipher, ct, &n, ct, (int)ct_len) || (size_t)n != ct_len)

@@ -37,6 +37,7 @@
 	X(DATAPLANE_DROP_IKE_QUEUE_FULL, "ike-queue-full")
 
 #define SEND_WAIT_MS 50 /* socket buffer full: how long one datagram may wait */
+#define SOCK_BUF_SIZE (4 * 1024 * 1024)
 
 const char *dataplane_drop_to_string(enum dataplane_drop d)
 {
@@ -286,16 +287,27 @@ struct dataplane *dataplane_free(struct dataplane *dp)
 
 /* ---- sockets ---- */
 
-/* Our own address on each IKE datagram, so a gateway on a wildcard socket answers
- * from the address the client used. */
-static void enable_pktinfo(int fd, sa_family_t family)
+/*
+ * Socket options the data plane relies on, best effort (a failure costs speed or a
+ * detail, never correctness):
+ * - our own address on each IKE datagram (IP_PKTINFO), so a gateway on a wildcard
+ *   socket answers from the address the client used;
+ * - UDP checksum 0 on IPv4 (PROTOCOL.md §2, RFC 3948 §2.1: ESP has its own ICV);
+ *   IPv6 keeps its mandatory checksum (RFC 8200 §8.1);
+ * - buffers for bursts of DP_BATCH datagrams at line rate (capped by rmem_max/wmem_max).
+ */
+static void tune_socket(int fd, sa_family_t family)
 {
-	int one = 1;
+	int one = 1, size = SOCK_BUF_SIZE;
 
-	if (family == AF_INET)
+	if (family == AF_INET) {
 		(void)setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
-	else if (family == AF_INET6)
+		(void)setsockopt(fd, SOL_SOCKET, SO_NO_CHECK, &one, sizeof(one));
+	} else if (family == AF_INET6) {
 		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one));
+	}
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
 }
 
 int dataplane_socket_set(struct dataplane *dp, unsigned int idx, int fd,
@@ -308,7 +320,7 @@ int dataplane_socket_set(struct dataplane *dp, unsigned int idx, int fd,
 	if (fd >= 0) {
 		if (getsockname(fd, (struct sockaddr *)&s.local, &s.local_len) < 0)
 			return -errno;
-		enable_pktinfo(fd, s.local.ss_family);
+		tune_socket(fd, s.local.ss_family);
 	}
 	pthread_rwlock_wrlock(&dp->lock);
 	dp->socks[idx] = s;

@@ -11,9 +11,10 @@
  * a few microseconds and never touch the TUN device, so a reconnect just installs the
  * new pair.
  *
- * Wire rules, PROTOCOL.md §2: ESP always in UDP (RFC 3948), UDP checksum 0 (the
- * kernel's choice for our sockets is fine: it is ignored on receipt), 4-byte non-ESP
+ * Wire rules, PROTOCOL.md §2: ESP always in UDP (RFC 3948), UDP checksum 0 on IPv4
+ * (set with SO_NO_CHECK on every socket given; ignored on receipt), 4-byte non-ESP
  * marker before IKE on 4500, 1-byte FF keepalives after 20 s of silence (client).
+ * The sockets also get IP_PKTINFO and 4 MiB buffers (dataplane_socket_set()).
  */
 #pragma once
 

@@ -39,6 +39,23 @@ mbits() { # iperf3 JSON on stdin -> received Mbit/s
 		head -1 | awk '{printf "%d", $1 / 1e6}'
 }
 
+# PROTOCOL.md §2 on the wire: ESP in UDP 4500 with checksum 0, both directions.
+check_wire() {
+	command -v tshark >/dev/null || { log "tshark missing: wire check skipped"; return 0; }
+	local cap=$TEST_TMP/wire-$1.txt
+	nsx g timeout 15 tshark -i veth-g -c 6 -f "udp port 4500 and greater 100" -T fields \
+		-e udp.srcport -e udp.dstport -e udp.checksum -e esp.spi >"$cap" 2>/dev/null &
+	local shark=$!
+	sleep 3 # tshark needs a moment before it captures
+	nsx c ping -c 3 -i 0.2 -W 2 10.201.0.1 >/dev/null
+	wait "$shark" || true
+	[ "$(wc -l <"$cap")" -ge 6 ] || die "$1: captured $(wc -l <"$cap") ESP packets, want 6"
+	awk '$3 != "0x0000" && $3 != "0x00000000" { bad = 1 } END { exit bad }' "$cap" ||
+		die "$1: UDP checksum not 0: $(cat "$cap")"
+	grep -q $'^4500\t' "$cap" && grep -q $'\t4500\t' "$cap" || die "$1: not both directions on 4500"
+	log "$1: wire ok: $(head -2 "$cap" | tr '\t\n' ' ')"
+}
+
 run_pair() {
 	local t=$1 gw cl up down lost
 	log "== $t"
@@ -54,6 +71,7 @@ run_pair() {
 	# the client speaks first: the gateway learns its address from the first ESP packet
 	nsx c ping -c 5 -i 0.2 -W 2 10.201.0.1 >/dev/null || die "$t: ping client -> gateway"
 	nsx g ping -c 5 -i 0.2 -W 2 192.168.20.5 >/dev/null || die "$t: ping gateway -> client"
+	check_wire "$t"
 
 	wait_for 5 nsx c iperf3 -c 10.201.0.1 -t 1 >/dev/null || die "$t: iperf3 server not reachable"
 	up=$(nsx c iperf3 -c 10.201.0.1 -t "$IPERF_SECS" -J | mbits)
