@@ -324,6 +324,30 @@ static void mismatches_and_malformed(void **state)
 	EVP_PKEY_free(x25519);
 }
 
+/* Random AUTH data of many lengths for every method and key: refused, never a crash. */
+static void random_auth_data_is_refused(void **state)
+{
+	static const uint8_t methods[] = { IKE_AUTH_RSA_SIG, IKE_AUTH_ECDSA_256, IKE_AUTH_ECDSA_384,
+					   IKE_AUTH_ECDSA_521, IKE_AUTH_DIGITAL_SIGNATURE };
+	const struct sig_env *e = *state;
+	EVP_PKEY *keys[] = { e->rsa, e->p256, e->p384, e->p521 };
+	struct ike_auth_input in = input_of(e, IKE_PRF_HMAC_SHA2_256);
+	uint8_t junk[300];
+	uint32_t x = 12345;
+
+	for (size_t n = 0; n < sizeof(junk); n += 7) {
+		for (size_t i = 0; i < n; i++) {
+			x = x * 1103515245u + 12345u;
+			junk[i] = (uint8_t)(x >> 16);
+		}
+		if (n > 1)
+			junk[0] = (uint8_t)(n / 3); /* a plausible AlgorithmIdentifier length */
+		for (size_t k = 0; k < ARRAY_SIZE(keys); k++)
+			for (size_t m = 0; m < ARRAY_SIZE(methods); m++)
+				assert_true(ike_auth_verify(&in, keys[k], methods[m], junk, n) < 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -335,6 +359,7 @@ int main(void)
 		cmocka_unit_test(method_14_hash_choice),
 		cmocka_unit_test(rsa_method_1_hashes),
 		cmocka_unit_test(mismatches_and_malformed),
+		cmocka_unit_test(random_auth_data_is_refused),
 	};
 	int r = cmocka_run_group_tests(tests, NULL, NULL);
 

@@ -483,6 +483,34 @@ static void malformed_input(void **state)
 	issued_free(&leaf);
 }
 
+/* Every truncation and a flipped byte at every offset: an error, never a crash. */
+static void truncated_and_corrupted_certificates(void **state)
+{
+	const struct env *e = *state;
+	struct issued leaf = rsa_leaf(e, &good);
+	struct ike_cert_policy pol = { .host = "vpn.example.com", .trust = e->store,
+				       .verify_time = T_NOW };
+	uint8_t *copy = malloc(leaf.der_len);
+	const uint8_t *ders[] = { copy };
+	EVP_PKEY *key = NULL;
+
+	memcpy(copy, leaf.der, leaf.der_len);
+	for (size_t n = 0; n < leaf.der_len; n++) {
+		size_t len = n;
+
+		assert_int_equal(ike_cert_verify(&pol, ders, &len, 1, &key, NULL), -EBADMSG);
+	}
+	for (size_t i = 0; i < leaf.der_len; i++) {
+		copy[i] ^= 0x01;
+		/* a flip in the signed part or the signature breaks the chain */
+		assert_true(ike_cert_verify(&pol, ders, &leaf.der_len, 1, &key, NULL) < 0);
+		copy[i] ^= 0x01;
+	}
+	assert_null(key);
+	free(copy);
+	issued_free(&leaf);
+}
+
 /* A trust anchor from PEM bytes, as the daemon loads a CA file. */
 static void store_from_pem(void **state)
 {
@@ -517,6 +545,7 @@ int main(void)
 		cmocka_unit_test(override_accepts_exactly_one_leaf),
 		cmocka_unit_test(malformed_input),
 		cmocka_unit_test(store_from_pem),
+		cmocka_unit_test(truncated_and_corrupted_certificates),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -501,6 +501,32 @@ static void sk_init_checks_keys(void **state)
 	secret_free(k48);
 }
 
+/* Garbage of every length up to 300 bytes: always -EBADMSG, never a crash or a hit. */
+static void sk_decrypt_garbage(void **state)
+{
+	struct rng_fake rng;
+	uint8_t msg[300];
+
+	(void)state;
+	rng_fake_init(&rng, 11);
+	for (size_t c = 0; c < ARRAY_SIZE(sk_cases); c++) {
+		struct secret *e, *a;
+		struct ike_sk sk;
+
+		sk_setup(&sk_cases[c], &sk, &e, &a);
+		for (size_t n = 28; n <= sizeof(msg); n++) {
+			uint8_t *out = NULL;
+			size_t out_len = 0;
+
+			assert_int_equal(rng_bytes(&rng.ops, msg, n), 0);
+			assert_int_equal(ike_sk_decrypt(&sk, msg, 28, n, &out, &out_len), -EBADMSG);
+			assert_null(out);
+		}
+		secret_free(e);
+		secret_free(a);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -515,6 +541,7 @@ int main(void)
 		cmocka_unit_test(sk_gcm_known_answer),
 		cmocka_unit_test(skf_fragments_are_bound_to_their_number),
 		cmocka_unit_test(sk_init_checks_keys),
+		cmocka_unit_test(sk_decrypt_garbage),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

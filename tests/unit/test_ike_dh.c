@@ -278,6 +278,40 @@ static void ecp_rejects_points_off_the_curve(void **state)
 	}
 }
 
+/* Random KE data of the right length: refused (ECP) or a valid secret, never a crash. */
+static void random_peer_values(void **state)
+{
+	static const uint16_t groups[] = { IKE_DH_ECP_256, IKE_DH_ECP_384, IKE_DH_ECP_521,
+					   IKE_DH_MODP_2048, IKE_DH_CURVE25519 };
+	uint8_t peer[256];
+	uint32_t x = 777;
+
+	(void)state;
+	for (size_t g = 0; g < ARRAY_SIZE(groups); g++) {
+		size_t n = ike_dh_public_len(groups[g]);
+		struct ike_dh *dh = NULL;
+
+		assert_int_equal(ike_dh_new(groups[g], &dh), 0);
+		for (int round = 0; round < 20; round++) {
+			struct secret *s = NULL;
+			int r;
+
+			for (size_t i = 0; i < n; i++) {
+				x = x * 1103515245u + 12345u;
+				peer[i] = (uint8_t)(x >> 16);
+			}
+			r = ike_dh_shared(dh, peer, n, &s);
+			if (groups[g] == IKE_DH_ECP_256 || groups[g] == IKE_DH_ECP_384 ||
+			    groups[g] == IKE_DH_ECP_521)
+				assert_int_equal(r, -EBADMSG); /* random x | y is off the curve */
+			else
+				assert_true(r == 0 || r == -EBADMSG);
+			secret_free(s);
+		}
+		ike_dh_free(dh);
+	}
+}
+
 static void unsupported_groups(void **state)
 {
 	struct ike_dh *dh = NULL;
@@ -302,6 +336,7 @@ int main(void)
 		cmocka_unit_test(round_trip_every_group),
 		cmocka_unit_test(modp_rejects_degenerate_values),
 		cmocka_unit_test(ecp_rejects_points_off_the_curve),
+		cmocka_unit_test(random_peer_values),
 		cmocka_unit_test(unsupported_groups),
 	};
 
