@@ -294,7 +294,11 @@ struct eap_server *eap_server_new(const struct eap_server_config *cfg);
 struct eap_server *eap_server_free(struct eap_server *srv);
 /* Builds the first Request: EAP_STATUS_SEND. */
 _must_check_ int eap_server_start(struct eap_server *srv);
-/* Consumes one Response: enum eap_status or -errno (the caller then sends Failure). */
+/*
+ * Consumes one Response: enum eap_status or -errno. After an error the exchange is over
+ * and eap_server_packet() holds an EAP Failure to send (PROTOCOL.md §6.4: malformed XML
+ * or an unexpected type gets EAP Failure); eap_server_outcome()->reason says why.
+ */
 _must_check_ int eap_server_input(struct eap_server *srv, const uint8_t *pkt, size_t len);
 /* The packet to send after SEND, SUCCESS or FAILURE; valid until the next call on srv. */
 void eap_server_packet(const struct eap_server *srv, const uint8_t **ret, size_t *ret_len);

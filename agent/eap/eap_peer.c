@@ -376,6 +376,11 @@ int eap_peer_input(struct eap_peer *p, const uint8_t *pkt, size_t len)
 			return -EPROTO;
 		}
 		p->finished = true;
+		/* a re-prompt's "Login failed." is history once the login succeeded */
+		free(p->out.last_error);
+		p->out.last_error = NULL;
+		log_debug("EAP-Success after %s as '%s'", eap_method_to_string(p->out.method),
+			  p->out.identity ? p->out.identity : "(none)");
 		return EAP_STATUS_SUCCESS;
 	case EAP_CODE_FAILURE:
 		p->finished = true;

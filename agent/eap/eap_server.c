@@ -200,6 +200,10 @@ static int finish(struct eap_server *s, int status)
 		free(s->out.reason);
 		s->out.reason = NULL;
 	}
+	log_debug("%s for '%s' with %s%s%s",
+		  status == EAP_STATUS_SUCCESS ? "EAP-Success" : "EAP-Failure",
+		  s->out.user ? s->out.user : "(unknown)", eap_method_to_string(s->out.method),
+		  s->out.reason ? ": " : "", s->out.reason ? s->out.reason : "");
 	return status;
 }
 
