@@ -27,6 +27,15 @@
 #define PROFILE_DIR_ANYROAM	 "/etc/anyroam/profile"
 #define PROFILE_DIR_SECURECLIENT "/opt/cisco/secureclient/vpn/profile"
 #define PROFILE_DIR_ANYCONNECT	 "/opt/cisco/anyconnect/profile"
+/*
+ * Preference files, in priority order: Anyroam's own, then the names Secure Client and
+ * AnyConnect use on Linux (global: machine-wide; user: relative to the user's home).
+ */
+#define PROFILE_PREFS_GLOBAL_ANYROAM	  "/etc/anyroam/preferences_global.xml"
+#define PROFILE_PREFS_GLOBAL_SECURECLIENT "/opt/cisco/secureclient/vpn/.anyconnect_global"
+#define PROFILE_PREFS_GLOBAL_ANYCONNECT	  "/opt/cisco/anyconnect/.anyconnect_global"
+#define PROFILE_PREFS_USER_ANYROAM	  ".config/anyroam/preferences.xml"
+#define PROFILE_PREFS_USER_ANYCONNECT	  ".anyconnect"
 /* A profile file larger than this is refused (-EMSGSIZE) before parsing. */
 #define PROFILE_FILE_MAX (1024u * 1024u)
 
@@ -406,6 +415,13 @@ struct profile_fs_ops {
 int profile_set_load_dirs(struct profile_set *set, const char *const *dirs, size_t n_dirs,
 			  const struct profile_fs_ops *ops, void *user_data,
 			  struct profile_diags *diags);
+/*
+ * The first of paths that exists (e.g. the PROFILE_PREFS_GLOBAL_* paths), parsed as
+ * AnyConnectPreferences. -ENOENT if none exists; parse errors are in diags.
+ */
+_must_check_ int profile_prefs_load(const char *const *paths, size_t n_paths,
+				    const struct profile_fs_ops *ops, void *user_data,
+				    struct profile_prefs **ret_prefs, struct profile_diags *diags);
 /* The three standard directories above, Anyroam's first. */
 extern const char *const profile_default_dirs[3];
 

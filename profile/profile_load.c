@@ -102,3 +102,29 @@ int profile_set_load_dirs(struct profile_set *set, const char *const *dirs, size
 		loaded += load_dir(set, dirs[i], ops, user_data, diags);
 	return loaded;
 }
+
+int profile_prefs_load(const char *const *paths, size_t n_paths, const struct profile_fs_ops *ops,
+		       void *user_data, struct profile_prefs **ret_prefs,
+		       struct profile_diags *diags)
+{
+	for (size_t i = 0; i < n_paths; i++) {
+		_cleanup_free_ uint8_t *data = NULL;
+		size_t len = 0;
+		int r;
+
+		r = ops->read_file(user_data, paths[i], &data, &len);
+		if (r == -ENOENT)
+			continue;
+		if (r < 0) {
+			profile_diag_add(diags, PROFILE_DIAG_ERROR, paths[i], 0, NULL,
+					 "cannot read: %s", err_str(r));
+			return r;
+		}
+		r = profile_prefs_parse(paths[i], data, len, ret_prefs, diags);
+		if (r == -EMEDIUMTYPE)
+			profile_diag_add(diags, PROFILE_DIAG_ERROR, paths[i], 0, NULL,
+					 "root element is not AnyConnectPreferences");
+		return r == -EMEDIUMTYPE ? -EBADMSG : r;
+	}
+	return -ENOENT;
+}

@@ -293,6 +293,28 @@ static void test_load_dirs_real_fs(void **state)
 	profile_diags_done(&d);
 }
 
+static void test_prefs_load_real_fs(void **state)
+{
+	const char *const paths[] = {"/nonexistent/preferences_global.xml",
+				     FIXTURES "/prefs-global.xml", FIXTURES "/prefs-user.xml"};
+	const char *const wrong[] = {FIXTURES "/seed-acvpn.xml"};
+	struct profile_prefs *p = NULL;
+	struct profile_diags d = {0};
+
+	assert_int_equal(profile_prefs_load(paths, 3, &platform_https_fs_ops, NULL, &p, &d), 0);
+	assert_string_equal(profile_prefs_default_host(p), "Lab");
+	assert_null(profile_prefs_get(p, "DefaultUser")); /* the first existing file only */
+	p = profile_prefs_free(p);
+	assert_int_equal(profile_prefs_load(paths, 1, &platform_https_fs_ops, NULL, &p, &d),
+			 -ENOENT);
+	assert_int_equal(profile_prefs_load(wrong, 1, &platform_https_fs_ops, NULL, &p, &d),
+			 -EBADMSG);
+	assert_null(p);
+	assert_non_null(
+		strstr(profile_diags_first_error(&d)->message, "not AnyConnectPreferences"));
+	profile_diags_done(&d);
+}
+
 /* Driver for the netns test: one real update against a real HTTPS server. */
 static int apply_main(char **argv)
 {
@@ -328,10 +350,11 @@ static int apply_main(char **argv)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_manifest_parse),	  cmocka_unit_test(test_manifest_absent),
-		cmocka_unit_test(test_manifest_refusals), cmocka_unit_test(test_verify_and_needed),
-		cmocka_unit_test(test_install_atomic),	  cmocka_unit_test(test_fetch_refusals),
-		cmocka_unit_test(test_apply_up_to_date),  cmocka_unit_test(test_load_dirs_real_fs),
+		cmocka_unit_test(test_manifest_parse),	   cmocka_unit_test(test_manifest_absent),
+		cmocka_unit_test(test_manifest_refusals),  cmocka_unit_test(test_verify_and_needed),
+		cmocka_unit_test(test_install_atomic),	   cmocka_unit_test(test_fetch_refusals),
+		cmocka_unit_test(test_apply_up_to_date),   cmocka_unit_test(test_load_dirs_real_fs),
+		cmocka_unit_test(test_prefs_load_real_fs),
 	};
 
 	log_set_level(LOG_LEVEL_ERR);
