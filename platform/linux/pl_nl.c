@@ -145,8 +145,8 @@ static int build_getroute(struct in_addr dst, int oif, struct nl_msg **ret)
 int pl_nl_route_src(struct platform_linux *pl, struct in_addr dst, int oif, struct in_addr *ret)
 {
 	struct src_answer a = { 0 };
+	struct nl_cb *cb, *orig;
 	struct nl_msg *m;
-	struct nl_cb *cb;
 	struct nl_sock *s;
 	int r;
 
@@ -156,7 +156,9 @@ int pl_nl_route_src(struct platform_linux *pl, struct in_addr dst, int oif, stru
 	nlmsg_free(m);
 	if (r < 0)
 		return pl_nl_err(r);
-	cb = nl_cb_clone(nl_socket_get_cb(s));
+	orig = nl_socket_get_cb(s); /* a new reference */
+	cb = nl_cb_clone(orig);
+	nl_cb_put(orig);
 	if (!cb)
 		return -ENOMEM;
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, src_cb, &a);
