@@ -164,8 +164,11 @@ static int decode_sa(struct buf_reader *body, struct ike_sa_pld *sa)
 			return -EMSGSIZE;
 		if ((r = decode_proposal(body, &sa->p[sa->n], &last)) < 0)
 			return r;
-		/* RFC 7296 §3.3.1: numbered from 1, each one more than the last */
-		if (sa->p[sa->n].num != sa->n + 1 && !(sa->n > 0 && sa->p[sa->n].num == sa->p[sa->n - 1].num))
+		/* RFC 7296 §3.3.1: each number one more than the last; a response carries
+		 * the single number it chose, so the first is any non-zero value */
+		if (sa->p[sa->n].num == 0 ||
+		    (sa->n > 0 && sa->p[sa->n].num != sa->p[sa->n - 1].num + 1 &&
+		     sa->p[sa->n].num != sa->p[sa->n - 1].num))
 			return -EBADMSG;
 		sa->n++;
 		if (last == 0)
