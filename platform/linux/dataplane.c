@@ -135,8 +135,10 @@ struct dp_tunnel *dataplane_tunnel_by_dst(struct dataplane *dp, const uint8_t *i
 {
 	uint32_t i;
 
+	/* the newest pair sends; older ones only receive until removed (a rekey,
+	 * RFC 7296 §2.8: the old SA lives until its DELETE) */
 	if (dp->cfg.mode == DATAPLANE_MODE_CLIENT)
-		return dp->n_tunnels ? dp->tunnels[0] : NULL;
+		return dp->n_tunnels ? dp->tunnels[dp->n_tunnels - 1] : NULL;
 	if (n >= 20 && ip[0] >> 4 == 4)
 		return map_get(&dp->by_inner4, be32_load(ip + 16), &i) ? dp->tunnels[i] : NULL;
 	if (n >= 40 && ip[0] >> 4 == 6)
@@ -468,17 +470,14 @@ static void tunnels_append(struct dataplane *dp, struct dp_tunnel *t)
 
 int dataplane_sa_install(struct dataplane *dp, const struct dataplane_sa *sa)
 {
-	struct dp_tunnel *t, *old = NULL;
+	struct dp_tunnel *t;
 	int r;
 
 	if ((r = check_sa(dp, sa)) < 0)
 		return r;
 	t = tunnel_new(sa);
 	pthread_rwlock_wrlock(&dp->lock);
-	if (dp->cfg.mode == DATAPLANE_MODE_CLIENT && dp->n_tunnels) {
-		old = dp->tunnels[0];
-		dp->n_tunnels = 0;
-	} else if (dataplane_tunnel_by_spi(dp, esp_sa_spi(sa->in))) {
+	if (dataplane_tunnel_by_spi(dp, esp_sa_spi(sa->in))) {
 		pthread_rwlock_unlock(&dp->lock);
 		t->in = t->out = NULL; /* still the caller's */
 		tunnel_free(t);
@@ -489,7 +488,6 @@ int dataplane_sa_install(struct dataplane *dp, const struct dataplane_sa *sa)
 	/* IKE_AUTH or CREATE_CHILD_SA just went out: the keepalive clock starts now */
 	dp_set(&dp->last_tx, clock_boottime_now());
 	pthread_rwlock_unlock(&dp->lock);
-	tunnel_free(old);
 	wake(dp->tx_wake); /* flush what waited for this SA */
 	log_debug("esp %08x/%08x: installed (%s)", esp_sa_spi(sa->in), esp_sa_spi(sa->out),
 		  esp_transform_to_string(esp_sa_transform(sa->in)));

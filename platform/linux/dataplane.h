@@ -35,7 +35,7 @@
 #define DATAPLANE_KEEPALIVE_DEFAULT (20 * USEC_PER_SEC) /* PROTOCOL.md §2 */
 
 enum dataplane_mode {
-	DATAPLANE_MODE_CLIENT, /* one SA pair; TUN packets are queued while there is none */
+	DATAPLANE_MODE_CLIENT, /* one peer; TUN packets are queued while no SA pair is installed */
 	DATAPLANE_MODE_GATEWAY, /* many; outbound SA chosen by the inner destination */
 	_DATAPLANE_MODE_MAX,
 };
@@ -134,12 +134,16 @@ struct dataplane_sa {
 };
 
 /*
- * Installs an SA pair. Client: replaces the current pair (freed) and sends what was
- * queued meanwhile. Gateway: adds one; its inner addresses now point to it. On
- * failure (-EEXIST: inbound SPI in use; -EINVAL) the caller still owns the SAs.
+ * Installs an SA pair; the newest pair sends (client: all traffic; gateway: for its
+ * inner addresses), every installed pair receives until removed, so a rekey installs
+ * the new pair and removes the old one after its DELETE (RFC 7296 §2.8), and a
+ * reconnect does the same or removes first. Client: what was queued while no pair
+ * was installed goes out with the new one. On failure (-EEXIST: inbound SPI in use;
+ * -EINVAL) the caller still owns the SAs.
  */
 _must_check_ int dataplane_sa_install(struct dataplane *dp, const struct dataplane_sa *sa);
-/* Removes and frees the pair with this inbound SPI. Client: TUN packets queue again. */
+/* Removes and frees the pair with this inbound SPI. Client: with none left, TUN
+ * packets queue again ("reconnecting"). */
 _must_check_ int dataplane_sa_remove(struct dataplane *dp, uint32_t spi_in);
 /* Client: drops what was queued while reconnecting (a disconnect, or give-up). */
 void dataplane_queue_drop(struct dataplane *dp);

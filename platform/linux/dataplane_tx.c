@@ -263,7 +263,7 @@ static int keepalive(struct dataplane *dp)
 	if (dp->cfg.mode != DATAPLANE_MODE_CLIENT || !dp->cfg.keepalive_interval)
 		return -1;
 	pthread_rwlock_rdlock(&dp->lock);
-	if (dp->n_tunnels && peer_of(dp, dp->tunnels[0], &to, &to_len, &fd)) {
+	if (dp->n_tunnels && peer_of(dp, dp->tunnels[dp->n_tunnels - 1], &to, &to_len, &fd)) {
 		now = clock_boottime_now();
 		due = dp_get(&dp->last_tx) + dp->cfg.keepalive_interval;
 		if (now >= due) {

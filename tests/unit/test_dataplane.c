@@ -7,8 +7,9 @@
  *
  * Covers: queueing while reconnecting then flush in order, both directions, IKE
  * demux with and without the non-ESP marker, IKE sent from the main thread,
- * keepalives, drops by reason, NAT rebinding on the gateway, a reconnect that
- * switches socket and SA pair, the queue bound, and liveness (last_rx).
+ * keepalives, drops by reason, NAT rebinding on the gateway, a rekey (new pair
+ * sends, old one receives until removed), a reconnect that switches socket and SA
+ * pair, the queue bound, and liveness (last_rx).
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -32,6 +33,8 @@
 
 #define SPI_C2G 0x10010001u /* client out = gateway in */
 #define SPI_G2C 0x20020002u /* gateway out = client in */
+#define SPI2_C2G 0x50050005u /* the pair after a rekey */
+#define SPI2_G2C 0x60060006u
 #define INNER_CLIENT "192.168.20.5"
 #define INNER_REMOTE "10.201.0.1"
 
@@ -179,15 +182,25 @@ static void install_client(struct env *e, uint32_t out_spi, uint32_t in_spi)
 	assert_int_equal(dataplane_sa_install(e->c.dp, &sa), 0);
 }
 
-static void install_gateway(struct env *e, uint32_t in_spi, uint32_t out_spi)
+/* peer NULL: learned from the first authentic ESP packet */
+static void install_gateway_at(struct env *e, uint32_t in_spi, uint32_t out_spi,
+			       const struct sockaddr_in *peer)
 {
 	struct dataplane_sa sa = { .in = sa_new(in_spi, ESP_DIR_IN, key_c2g),
 				   .out = sa_new(out_spi, ESP_DIR_OUT, key_g2c),
 				   .sock = 0, .has_inner4 = true };
 
 	assert_int_equal(inet_pton(AF_INET, INNER_CLIENT, &sa.inner4), 1);
-	/* peer_len 0: learned from the first authentic ESP packet */
+	if (peer) {
+		memcpy(&sa.peer, peer, sizeof(*peer));
+		sa.peer_len = sizeof(*peer);
+	}
 	assert_int_equal(dataplane_sa_install(e->g.dp, &sa), 0);
+}
+
+static void install_gateway(struct env *e, uint32_t in_spi, uint32_t out_spi)
+{
+	install_gateway_at(e, in_spi, out_spi, NULL);
 }
 
 static int setup(void **state)
@@ -390,6 +403,49 @@ static void gateway_follows_nat_rebinding(void **state)
 	esp_sa_free(in);
 }
 
+/* Rekey (RFC 7296 §2.8): the new pair sends at once, the old one still receives. */
+static void rekey_make_before_break(void **state)
+{
+	struct env *e = *state;
+	struct esp_sa *old_out = sa_new(SPI_C2G, ESP_DIR_OUT, key_c2g);
+	struct dataplane_sa_stats sst;
+	struct sockaddr_in a;
+	int fd = udp_socket(&a);
+	uint8_t inner[200], pkt[2048];
+	size_t len = 0;
+
+	install_gateway_at(e, SPI2_C2G, SPI2_G2C, &e->c.addr); /* responder first */
+	install_client(e, SPI2_C2G, SPI2_G2C);
+	assert_int_equal(write(e->c.tun_app, inner, ip4(inner, 90, INNER_CLIENT, INNER_REMOTE, 0x71)), 90);
+	expect_inner(e->g.tun_app, 0x71, 90);
+	assert_int_equal(write(e->g.tun_app, inner, ip4(inner, 91, INNER_REMOTE, INNER_CLIENT, 0x72)), 91);
+	expect_inner(e->c.tun_app, 0x72, 91);
+	assert_int_equal(dataplane_sa_get_stats(e->g.dp, SPI2_C2G, &sst), 0);
+	assert_int_equal(sst.in.packets, 1);
+	assert_int_equal(sst.out.packets, 1);
+	assert_int_equal(dataplane_sa_get_stats(e->c.dp, SPI2_G2C, &sst), 0);
+	assert_int_equal(sst.in.packets, 1);
+	assert_int_equal(sst.out.packets, 1);
+	/* a late packet on the old SA (sequence numbers past what was used) still counts */
+	for (int i = 0; i < 2000; i++)
+		assert_int_equal(esp_seal(old_out, ESP_NH_IPV4, inner,
+					  ip4(inner, 92, INNER_CLIENT, INNER_REMOTE, 0x73), pkt,
+					  sizeof(pkt), &len),
+				 0);
+	assert_int_equal(sendto(fd, pkt, len, 0, (struct sockaddr *)&e->g.addr, sizeof(e->g.addr)),
+			 (ssize_t)len);
+	expect_inner(e->g.tun_app, 0x73, 92);
+	/* the DELETE: old pairs go, their SPI is unknown from now on */
+	assert_int_equal(dataplane_sa_remove(e->c.dp, SPI_G2C), 0);
+	assert_int_equal(dataplane_sa_remove(e->g.dp, SPI_C2G), 0);
+	assert_int_equal(sendto(fd, pkt, len, 0, (struct sockaddr *)&e->g.addr, sizeof(e->g.addr)),
+			 (ssize_t)len);
+	assert_int_equal(WAIT_STAT(e->g.dp, drops[DATAPLANE_DROP_NO_SA], 2), 2);
+	expect_nothing(e->g.tun_app, 50);
+	esp_sa_free(old_out);
+	close(fd);
+}
+
 /* Reconnect: new socket, new SA pair, TUN untouched; queued meanwhile, then flushed. */
 static void reconnect_switches_socket_and_sas(void **state)
 {
@@ -399,8 +455,8 @@ static void reconnect_switches_socket_and_sas(void **state)
 	struct dataplane_stats st;
 	uint8_t pkt[1500];
 
-	assert_int_equal(dataplane_sa_remove(e->c.dp, SPI_G2C), 0);
-	assert_int_equal(dataplane_sa_remove(e->c.dp, SPI_G2C), -ENOENT);
+	assert_int_equal(dataplane_sa_remove(e->c.dp, SPI2_G2C), 0);
+	assert_int_equal(dataplane_sa_remove(e->c.dp, SPI2_G2C), -ENOENT);
 	assert_int_equal(write(e->c.tun_app, pkt, ip4(pkt, 300, INNER_CLIENT, INNER_REMOTE, 0x61)), 300);
 	assert_int_equal(WAIT_STAT(e->c.dp, queued, 1), 1);
 	/* old socket goes away; the dp no longer touches it once this returns */
@@ -411,7 +467,7 @@ static void reconnect_switches_socket_and_sas(void **state)
 	install_gateway(e, 0x30030003u, 0x40040004u); /* the gateway installs its new pair first */
 	install_client(e, 0x30030003u, 0x40040004u);
 	expect_inner(e->g.tun_app, 0x61, 300);
-	assert_int_equal(dataplane_sa_remove(e->g.dp, SPI_C2G), 0);
+	assert_int_equal(dataplane_sa_remove(e->g.dp, SPI2_C2G), 0);
 	assert_int_equal(write(e->g.tun_app, pkt, ip4(pkt, 500, INNER_REMOTE, INNER_CLIENT, 0x62)), 500);
 	expect_inner(e->c.tun_app, 0x62, 500);
 	dataplane_get_stats(e->g.dp, &st);
@@ -483,6 +539,7 @@ int main(void)
 		cmocka_unit_test(hostile_datagrams_are_counted),
 		cmocka_unit_test(keepalive_after_idle),
 		cmocka_unit_test(gateway_follows_nat_rebinding),
+		cmocka_unit_test(rekey_make_before_break),
 		cmocka_unit_test(reconnect_switches_socket_and_sas),
 		cmocka_unit_test(queue_is_bounded_and_droppable),
 		cmocka_unit_test(bad_arguments),
