@@ -85,6 +85,27 @@ int ike_crypto_suite_check(const struct ike_crypto_suite *s, bool child)
 }
 
 /*
+ * The HMAC implementation, fetched once: a fetch is a provider lookup that
+ * costs as much as the MAC itself on short inputs. Kept for the process's
+ * life; the compare-and-swap makes a racing second fetch harmless.
+ */
+static EVP_MAC *hmac_impl(void)
+{
+	static EVP_MAC *cached;
+	EVP_MAC *mac = __atomic_load_n(&cached, __ATOMIC_ACQUIRE), *expected = NULL;
+
+	if (mac)
+		return mac;
+	mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	if (mac && !__atomic_compare_exchange_n(&cached, &expected, mac, false, __ATOMIC_ACQ_REL,
+						__ATOMIC_ACQUIRE)) {
+		EVP_MAC_free(mac);
+		mac = expected;
+	}
+	return mac;
+}
+
+/*
  * One HMAC over scattered input, truncated to out_len (RFC 4868 §2.3); the key
  * may be any length (RFC 2104 §2).
  */
@@ -92,7 +113,7 @@ int ike_crypto_hmac(const char *md, const void *key, size_t key_len, const struc
 		    size_t n_data, uint8_t *ret_out, size_t out_len)
 {
 	static const uint8_t empty_key[1];
-	EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	EVP_MAC *mac = hmac_impl();
 	EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
 	uint8_t full[EVP_MAX_MD_SIZE];
 	OSSL_PARAM params[2];
@@ -120,7 +141,6 @@ int ike_crypto_hmac(const char *md, const void *key, size_t key_len, const struc
 out:
 	secret_wipe(full, sizeof(full));
 	EVP_MAC_CTX_free(ctx);
-	EVP_MAC_free(mac);
 	return r;
 }
 
