@@ -56,15 +56,15 @@ struct platform;
 #define PLATFORM_SLEEP_GAP_USEC (5 * USEC_PER_SEC)
 
 /* Caps on what the gateway's CP reply can make us install. */
-#define PLATFORM_MAX_SUBNETS 256
+#define PLATFORM_MAX_SUBNETS	 256
 #define PLATFORM_MAX_DNS_SERVERS 8
-#define PLATFORM_MAX_DOMAINS 32
-#define PLATFORM_MAX_DOMAIN_LEN 253
+#define PLATFORM_MAX_DOMAINS	 32
+#define PLATFORM_MAX_DOMAIN_LEN	 253
 
 /* Reason codes of PROTOCOL.md §12 that platform events carry. */
-#define PLATFORM_REASON_RESUME 9
+#define PLATFORM_REASON_RESUME		 9
 #define PLATFORM_REASON_INTERFACE_CHANGE 101
-#define PLATFORM_REASON_ADDRESS_CHANGE 102
+#define PLATFORM_REASON_ADDRESS_CHANGE	 102
 
 struct platform_ip4_prefix {
 	struct in_addr addr; /* network byte order, host bits zero */
@@ -112,15 +112,15 @@ struct platform_dns {
 struct platform_path {
 	int ifindex; /* 0: no usable route */
 	char ifname[IF_NAMESIZE];
-	struct in_addr src;     /* source address the kernel picks; 0 if none */
+	struct in_addr src;	/* source address the kernel picks; 0 if none */
 	struct in_addr nexthop; /* router, or 0 when the gateway is on-link */
 };
 
 enum platform_event_type {
-	PLATFORM_EVENT_SLEEP,         /* logind PrepareForSleep(true): about to sleep */
-	PLATFORM_EVENT_RESUME,        /* PrepareForSleep(false) or a BOOTTIME gap: reason 9 */
+	PLATFORM_EVENT_SLEEP,	      /* logind PrepareForSleep(true): about to sleep */
+	PLATFORM_EVENT_RESUME,	      /* PrepareForSleep(false) or a BOOTTIME gap: reason 9 */
 	PLATFORM_EVENT_LINK_DOWN,     /* no usable route to the gateway any more */
-	PLATFORM_EVENT_LINK_UP,       /* after LINK_DOWN, a route is back: reason 101 */
+	PLATFORM_EVENT_LINK_UP,	      /* after LINK_DOWN, a route is back: reason 101 */
 	PLATFORM_EVENT_ROUTE_CHANGED, /* the route moved to another interface: reason 101 */
 	PLATFORM_EVENT_ADDR_CHANGED,  /* same interface, source changed or vanished: 102 */
 	_PLATFORM_EVENT_MAX,
@@ -283,11 +283,15 @@ static inline struct platform *platform_free(struct platform *p)
 	return NULL;
 }
 
-#define PLATFORM_EVENT_NAMES(X)                                                       \
-	X(PLATFORM_EVENT_SLEEP, "SLEEP") X(PLATFORM_EVENT_RESUME, "RESUME")             \
-	X(PLATFORM_EVENT_LINK_DOWN, "LINK_DOWN") X(PLATFORM_EVENT_LINK_UP, "LINK_UP")   \
-	X(PLATFORM_EVENT_ROUTE_CHANGED, "ROUTE_CHANGED")                                \
+/* clang-format off */
+#define PLATFORM_EVENT_NAMES(X)                                 \
+	X(PLATFORM_EVENT_SLEEP, "SLEEP")                        \
+	X(PLATFORM_EVENT_RESUME, "RESUME")                      \
+	X(PLATFORM_EVENT_LINK_DOWN, "LINK_DOWN")                \
+	X(PLATFORM_EVENT_LINK_UP, "LINK_UP")                    \
+	X(PLATFORM_EVENT_ROUTE_CHANGED, "ROUTE_CHANGED")        \
 	X(PLATFORM_EVENT_ADDR_CHANGED, "ADDR_CHANGED")
+/* clang-format on */
 
 /* "SLEEP", "RESUME", ...; never NULL. */
 static inline const char *platform_event_type_to_string(enum platform_event_type t)

@@ -115,8 +115,8 @@ static int tun_open(struct platform *p, const struct platform_tun_config *cfg, i
 	if (f->st.tun_up && strcmp(f->st.tun_name, c.name) != 0)
 		return -EBUSY;
 	if (!f->st.tun_up) {
-		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, f->tun_fds) <
-		    0)
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0,
+			       f->tun_fds) < 0)
 			return -errno;
 		f->st.tun_up = true;
 		f->st.tun_creates++;
@@ -139,14 +139,14 @@ static void record_routes(struct platform_fake *f)
 	if (f->plan.host_route) {
 		struct platform_fake_route *h = &st->routes[st->n_routes++];
 
-		*h = (struct platform_fake_route){ .dst = { f->route_gw, 32 },
-						   .nexthop = st->path.nexthop };
+		*h = (struct platform_fake_route){.dst = {f->route_gw, 32},
+						  .nexthop = st->path.nexthop};
 		snprintf(h->dev, sizeof(h->dev), "%s", st->path.ifname);
 	}
 	for (size_t i = 0; i < f->plan.n_tun; i++) {
 		struct platform_fake_route *t = &st->routes[st->n_routes++];
 
-		*t = (struct platform_fake_route){ .dst = f->plan.tun[i] };
+		*t = (struct platform_fake_route){.dst = f->plan.tun[i]};
 		snprintf(t->dev, sizeof(t->dev), "%s", st->tun_name);
 	}
 }
@@ -319,9 +319,9 @@ struct platform *platform_fake_new(struct clock_fake *clock)
 	f->base.ops = &fake_ops;
 	f->clock = clock;
 	f->tun_fds[0] = f->tun_fds[1] = -1;
-	f->st.path = (struct platform_path){ .ifindex = ifindex_of(f, "eth0"),
-					     .src.s_addr = htonl(0x0a000002),
-					     .nexthop.s_addr = htonl(0x0a000001) };
+	f->st.path = (struct platform_path){.ifindex = ifindex_of(f, "eth0"),
+					    .src.s_addr = htonl(0x0a000002),
+					    .nexthop.s_addr = htonl(0x0a000001)};
 	snprintf(f->st.path.ifname, sizeof(f->st.path.ifname), "eth0");
 	platform_gap_rebase(&f->gap, clock->now, clock->now);
 	return &f->base;
@@ -362,7 +362,7 @@ static void path_changed(struct platform_fake *f, const struct platform_path *cu
 void platform_fake_link_down(struct platform *p)
 {
 	struct platform_fake *f = fk(p);
-	struct platform_path none = { 0 };
+	struct platform_path none = {0};
 
 	if (f->st.path.ifindex)
 		f->down_path = f->st.path;
@@ -381,8 +381,8 @@ void platform_fake_move_route(struct platform *p, const char *ifname, struct in_
 			      struct in_addr nexthop)
 {
 	struct platform_fake *f = fk(p);
-	struct platform_path cur = { .ifindex = ifindex_of(f, ifname), .src = src,
-				     .nexthop = nexthop };
+	struct platform_path cur = {
+		.ifindex = ifindex_of(f, ifname), .src = src, .nexthop = nexthop};
 
 	snprintf(cur.ifname, sizeof(cur.ifname), "%s", ifname);
 	path_changed(f, &cur);
@@ -403,11 +403,11 @@ void platform_fake_tick(struct platform *p)
 {
 	struct platform_fake *f = fk(p);
 	usec_t now = f->clock->now;
-	usec_t slept = platform_gap_check(&f->gap, now, now - f->slept_total,
-					  PLATFORM_SLEEP_GAP_USEC);
-	struct platform_event ev = { .type = PLATFORM_EVENT_RESUME,
-				     .reason = PLATFORM_REASON_RESUME,
-				     .slept_usec = slept };
+	usec_t slept =
+		platform_gap_check(&f->gap, now, now - f->slept_total, PLATFORM_SLEEP_GAP_USEC);
+	struct platform_event ev = {.type = PLATFORM_EVENT_RESUME,
+				    .reason = PLATFORM_REASON_RESUME,
+				    .slept_usec = slept};
 
 	if (slept)
 		deliver(f, &ev);
@@ -416,7 +416,7 @@ void platform_fake_tick(struct platform *p)
 void platform_fake_suspend(struct platform *p, usec_t duration, bool with_logind)
 {
 	struct platform_fake *f = fk(p);
-	struct platform_event ev = { .type = PLATFORM_EVENT_SLEEP };
+	struct platform_event ev = {.type = PLATFORM_EVENT_SLEEP};
 
 	platform_fake_tick(p); /* the reference is "just before sleeping" */
 	if (with_logind)
@@ -428,8 +428,8 @@ void platform_fake_suspend(struct platform *p, usec_t duration, bool with_logind
 		return;
 	}
 	platform_gap_rebase(&f->gap, f->clock->now, f->clock->now - f->slept_total);
-	ev = (struct platform_event){ .type = PLATFORM_EVENT_RESUME,
-				      .reason = PLATFORM_REASON_RESUME };
+	ev = (struct platform_event){.type = PLATFORM_EVENT_RESUME,
+				     .reason = PLATFORM_REASON_RESUME};
 	deliver(f, &ev);
 }
 

@@ -20,7 +20,7 @@
 
 struct platform_fake_route {
 	struct platform_ip4_prefix dst;
-	char dev[IF_NAMESIZE];  /* tun name, or the physical path's interface */
+	char dev[IF_NAMESIZE];	/* tun name, or the physical path's interface */
 	struct in_addr nexthop; /* 0: on-link */
 };
 

@@ -7,7 +7,7 @@
  * on revert or by platform_recover after a crash.
  */
 #define _GNU_SOURCE /* asprintf */
-#define LOG_MODULE "platform"
+#define LOG_MODULE  "platform"
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,9 +21,9 @@
 #include "platform/linux/pl_internal.h"
 #include "platform/linux/platform_resolvconf.h"
 
-#define RESOLVED_NAME "org.freedesktop.resolve1"
-#define RESOLVED_PATH "/org/freedesktop/resolve1"
-#define RESOLVED_IFACE "org.freedesktop.resolve1.Manager"
+#define RESOLVED_NAME	"org.freedesktop.resolve1"
+#define RESOLVED_PATH	"/org/freedesktop/resolve1"
+#define RESOLVED_IFACE	"org.freedesktop.resolve1.Manager"
 #define RESOLV_CONF_MAX (64 * 1024)
 
 /* --- systemd-resolved --------------------------------------------------- */
@@ -114,7 +114,7 @@ static int set_link_domains(sd_bus *bus, int ifindex, const struct platform_dns 
 
 static int resolved_apply(struct platform_linux *pl, sd_bus *bus, const struct platform_dns *dns)
 {
-	struct pl_item it = { .type = PL_ITEM_RESOLVED, .ifindex = pl->tun_ifindex };
+	struct pl_item it = {.type = PL_ITEM_RESOLVED, .ifindex = pl->tun_ifindex};
 	int r;
 
 	if ((r = pl_journal_add(&pl->journal, &it)) < 0)
@@ -249,8 +249,7 @@ static int replace_symlink(const char *path, const char *target)
 }
 
 /* The original, exactly: contents (or link target) into the backup file. */
-static int backup(struct platform_linux *pl, struct pl_item *it, char **ret_orig,
-		  size_t *ret_len)
+static int backup(struct platform_linux *pl, struct pl_item *it, char **ret_orig, size_t *ret_len)
 {
 	char target[4096];
 	struct stat st;
@@ -276,8 +275,9 @@ static int backup(struct platform_linux *pl, struct pl_item *it, char **ret_orig
 	}
 	if (it->mode && (r = read_all(pl->resolv_conf, ret_orig, ret_len)) < 0 && r != -ENOENT)
 		return r;
-	r = it->symlink ? replace_file(pl->resolv_backup, target, (size_t)tl, 0600)
-			: replace_file(pl->resolv_backup, *ret_orig ? *ret_orig : "", *ret_len, 0600);
+	r = it->symlink
+		    ? replace_file(pl->resolv_backup, target, (size_t)tl, 0600)
+		    : replace_file(pl->resolv_backup, *ret_orig ? *ret_orig : "", *ret_len, 0600);
 	if (r < 0) {
 		free(*ret_orig);
 		*ret_orig = NULL;
@@ -285,15 +285,14 @@ static int backup(struct platform_linux *pl, struct pl_item *it, char **ret_orig
 	return r;
 }
 
-static int file_render_write(struct platform_linux *pl, const struct pl_item *it,
-			     const char *orig, size_t len, const struct platform_dns *dns)
+static int file_render_write(struct platform_linux *pl, const struct pl_item *it, const char *orig,
+			     size_t len, const struct platform_dns *dns)
 {
 	_cleanup_free_ char *text = NULL;
 	int r;
 
-	r = platform_resolvconf_render(orig, len, dns,
-				       pl->tun_name[0] ? pl->tun_name : PLATFORM_TUN_NAME_DEFAULT,
-				       &text);
+	r = platform_resolvconf_render(
+		orig, len, dns, pl->tun_name[0] ? pl->tun_name : PLATFORM_TUN_NAME_DEFAULT, &text);
 	if (r < 0)
 		return r;
 	return replace_file(pl->resolv_conf, text, strlen(text),
@@ -302,7 +301,7 @@ static int file_render_write(struct platform_linux *pl, const struct pl_item *it
 
 static int file_apply(struct platform_linux *pl, const struct platform_dns *dns)
 {
-	struct pl_item it = { .type = PL_ITEM_RESOLVCONF };
+	struct pl_item it = {.type = PL_ITEM_RESOLVCONF};
 	_cleanup_free_ char *orig = NULL;
 	size_t len = 0;
 	int r;

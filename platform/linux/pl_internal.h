@@ -18,8 +18,8 @@
 struct nl_sock;
 
 enum pl_item_type {
-	PL_ITEM_TUN,        /* name: a tun device we created */
-	PL_ITEM_ROUTE,      /* a route we added (main table, PLATFORM_LINUX_RTPROT) */
+	PL_ITEM_TUN,	    /* name: a tun device we created */
+	PL_ITEM_ROUTE,	    /* a route we added (main table, PLATFORM_LINUX_RTPROT) */
 	PL_ITEM_RESOLVED,   /* ifindex: per-link DNS set in systemd-resolved */
 	PL_ITEM_RESOLVCONF, /* path: rewritten; the original is in the state dir */
 	_PL_ITEM_TYPE_MAX,
@@ -28,13 +28,13 @@ enum pl_item_type {
 
 struct pl_item {
 	enum pl_item_type type;
-	char name[IF_NAMESIZE];  /* TUN: device; ROUTE: device (for logs) */
-	int ifindex;             /* ROUTE: oif; RESOLVED: link */
+	char name[IF_NAMESIZE];		/* TUN: device; ROUTE: device (for logs) */
+	int ifindex;			/* ROUTE: oif; RESOLVED: link */
 	struct platform_ip4_prefix dst; /* ROUTE */
-	struct in_addr nexthop;  /* ROUTE: 0 = on-link */
-	unsigned int mode;       /* RESOLVCONF: st_mode & 07777 of the original */
-	bool symlink;            /* RESOLVCONF: the original was a symlink */
-	char path[256];          /* RESOLVCONF */
+	struct in_addr nexthop;		/* ROUTE: 0 = on-link */
+	unsigned int mode;		/* RESOLVCONF: st_mode & 07777 of the original */
+	bool symlink;			/* RESOLVCONF: the original was a symlink */
+	char path[256];			/* RESOLVCONF */
 };
 
 /* What is applied, as a list persisted to <state_dir>/platform.journal
@@ -62,7 +62,7 @@ struct platform_linux {
 	usec_t debounce_usec;
 	struct pl_journal journal;
 	struct nl_sock *nl; /* requests and dumps; opened on first use */
-	sd_bus *bus;        /* system bus, opened on first use; NULL if absent */
+	sd_bus *bus;	    /* system bus, opened on first use; NULL if absent */
 	bool bus_tried;
 
 	/* tun device */
@@ -77,7 +77,7 @@ struct platform_linux {
 	bool routes_applied;
 	struct in_addr route_gw;
 	struct platform_plan plan;
-	bool pinned; /* the gateway's host route is installed ... */
+	bool pinned;	    /* the gateway's host route is installed ... */
 	struct pl_item pin; /* ... as this item */
 
 	/* DNS */
@@ -146,7 +146,6 @@ int pl_path_get(struct platform *p, struct in_addr gateway, struct platform_path
 int pl_dns_apply(struct platform *p, const struct platform_dns *dns);
 int pl_dns_revert(struct platform *p);
 int pl_dns_undo(struct platform_linux *pl, const struct pl_item *it);
-
 
 /* pl_monitor.c */
 int pl_monitor_attach(struct platform_linux *pl);

@@ -109,7 +109,7 @@ static int parse_resolvconf(char *rest, struct pl_item *it)
 int pl_item_parse(const char *line, struct pl_item *ret)
 {
 	char copy[512], *save = NULL, *key, *rest;
-	struct pl_item it = { 0 };
+	struct pl_item it = {0};
 	long v;
 	int r;
 

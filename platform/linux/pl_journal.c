@@ -7,7 +7,7 @@
  * file is removed when the list becomes empty.
  */
 #define _GNU_SOURCE /* asprintf */
-#define LOG_MODULE "platform"
+#define LOG_MODULE  "platform"
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,13 +19,13 @@
 #include "core/xmalloc.h"
 #include "platform/linux/pl_internal.h"
 
-#define JOURNAL_HEADER "anyroam-platform-journal 1"
+#define JOURNAL_HEADER	  "anyroam-platform-journal 1"
 #define JOURNAL_MAX_ITEMS (PLATFORM_MAX_SUBNETS + 16)
 #define JOURNAL_MAX_BYTES (JOURNAL_MAX_ITEMS * 300)
 
 int pl_journal_init(struct pl_journal *j, const char *state_dir)
 {
-	*j = (struct pl_journal){ 0 };
+	*j = (struct pl_journal){0};
 	if (asprintf(&j->path, "%s/platform.journal", state_dir) < 0)
 		return -ENOMEM;
 	return 0;
@@ -35,7 +35,7 @@ void pl_journal_done(struct pl_journal *j)
 {
 	free(j->path);
 	free(j->items);
-	*j = (struct pl_journal){ 0 };
+	*j = (struct pl_journal){0};
 }
 
 static int fsync_dir_of(const char *path)

@@ -24,14 +24,15 @@ static void log_event(const struct platform_event *ev)
 	char src[INET_ADDRSTRLEN];
 
 	inet_ntop(AF_INET, &ev->path.src, src, sizeof(src));
-	log_info("path to gateway: %s (%s -> %s, source %s)", platform_event_type_to_string(ev->type),
+	log_info("path to gateway: %s (%s -> %s, source %s)",
+		 platform_event_type_to_string(ev->type),
 		 ev->old_path.ifname[0] ? ev->old_path.ifname : "-",
 		 ev->path.ifname[0] ? ev->path.ifname : "-", src);
 }
 
 static void evaluate(struct platform_linux *pl)
 {
-	struct platform_path cur = { 0 };
+	struct platform_path cur = {0};
 	struct platform_event ev;
 	int r;
 
@@ -186,7 +187,7 @@ void pl_monitor_detach(struct platform_linux *pl)
 int pl_watch_gateway(struct platform *p, struct in_addr gateway)
 {
 	struct platform_linux *pl = pl_of(p);
-	struct platform_path cur = { 0 };
+	struct platform_path cur = {0};
 	int r;
 
 	if (gateway.s_addr == 0)

@@ -128,7 +128,7 @@ static int src_cb(struct nl_msg *msg, void *arg)
 
 static int build_getroute(struct in_addr dst, int oif, struct nl_msg **ret)
 {
-	struct rtmsg rtm = { .rtm_family = AF_INET, .rtm_dst_len = 32 };
+	struct rtmsg rtm = {.rtm_family = AF_INET, .rtm_dst_len = 32};
 	struct nl_msg *m = nlmsg_alloc_simple(RTM_GETROUTE, NLM_F_REQUEST);
 
 	if (!m)
@@ -144,7 +144,7 @@ static int build_getroute(struct in_addr dst, int oif, struct nl_msg **ret)
 
 int pl_nl_route_src(struct platform_linux *pl, struct in_addr dst, int oif, struct in_addr *ret)
 {
-	struct src_answer a = { 0 };
+	struct src_answer a = {0};
 	struct nl_cb *cb, *orig;
 	struct nl_msg *m;
 	struct nl_sock *s;

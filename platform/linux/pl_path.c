@@ -29,7 +29,7 @@ struct collect {
 
 static struct in_addr nl_in4(struct nl_addr *a)
 {
-	struct in_addr r = { 0 };
+	struct in_addr r = {0};
 
 	if (a && nl_addr_get_family(a) == AF_INET && nl_addr_get_len(a) == 4)
 		memcpy(&r, nl_addr_get_binary_addr(a), 4);
@@ -67,8 +67,8 @@ static void collect_route(struct nl_object *obj, void *arg)
 	}
 	ri = &c->routes[c->n++];
 	*ri = (struct platform_route_info){
-		.dst = { .addr = nl_in4(rtnl_route_get_dst(rt)),
-			 .prefixlen = (uint8_t)nl_addr_get_prefixlen(rtnl_route_get_dst(rt)) },
+		.dst = {.addr = nl_in4(rtnl_route_get_dst(rt)),
+			.prefixlen = (uint8_t)nl_addr_get_prefixlen(rtnl_route_get_dst(rt))},
 		.priority = rtnl_route_get_priority(rt),
 		.ifindex = rtnl_route_nh_get_ifindex(nh),
 		.nexthop = nl_in4(rtnl_route_nh_get_gateway(nh)),
@@ -102,7 +102,7 @@ static void fill_path(struct collect *c, const struct platform_route_info *ri,
 {
 	struct rtnl_link *l = rtnl_link_get(c->links, ri->ifindex);
 
-	*p = (struct platform_path){ .ifindex = ri->ifindex, .nexthop = ri->nexthop };
+	*p = (struct platform_path){.ifindex = ri->ifindex, .nexthop = ri->nexthop};
 	if (l) {
 		const char *name = rtnl_link_get_name(l);
 
@@ -115,7 +115,7 @@ static void fill_path(struct collect *c, const struct platform_route_info *ri,
 int pl_path_get(struct platform *p, struct in_addr gateway, struct platform_path *ret)
 {
 	struct platform_linux *pl = pl_of(p);
-	struct collect c = { 0 };
+	struct collect c = {0};
 	struct platform_path path;
 	int r, i;
 

@@ -142,16 +142,16 @@ int pl_route_undo(struct platform_linux *pl, const struct pl_item *it)
 static void tun_item(const struct platform_linux *pl, const struct platform_ip4_prefix *dst,
 		     struct pl_item *ret)
 {
-	*ret = (struct pl_item){ .type = PL_ITEM_ROUTE, .ifindex = pl->tun_ifindex, .dst = *dst };
+	*ret = (struct pl_item){.type = PL_ITEM_ROUTE, .ifindex = pl->tun_ifindex, .dst = *dst};
 	strcpy(ret->name, pl->tun_name);
 }
 
 static void pin_item(struct in_addr gw, const struct platform_path *path, struct pl_item *ret)
 {
-	*ret = (struct pl_item){ .type = PL_ITEM_ROUTE,
-				 .ifindex = path->ifindex,
-				 .dst = { .addr = gw, .prefixlen = 32 },
-				 .nexthop = path->nexthop };
+	*ret = (struct pl_item){.type = PL_ITEM_ROUTE,
+				.ifindex = path->ifindex,
+				.dst = {.addr = gw, .prefixlen = 32},
+				.nexthop = path->nexthop};
 	strcpy(ret->name, path->ifname);
 }
 
@@ -217,7 +217,7 @@ static int apply_tun_routes(struct platform_linux *pl, const struct platform_pla
 int pl_routes_apply(struct platform *p, const struct platform_routes *routes)
 {
 	struct platform_linux *pl = pl_of(p);
-	struct platform_path path = { 0 };
+	struct platform_path path = {0};
 	struct platform_plan plan;
 	struct pl_item pin;
 	int r;

@@ -20,7 +20,7 @@
 
 static int tun_create(const char *name, int *ret_fd)
 {
-	struct ifreq ifr = { .ifr_flags = IFF_TUN | IFF_NO_PI };
+	struct ifreq ifr = {.ifr_flags = IFF_TUN | IFF_NO_PI};
 	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK);
 
 	if (fd < 0)
@@ -119,7 +119,7 @@ static int configure(struct platform_linux *pl, const struct platform_tun_config
 
 static int create(struct platform_linux *pl, const struct platform_tun_config *c)
 {
-	struct pl_item it = { .type = PL_ITEM_TUN };
+	struct pl_item it = {.type = PL_ITEM_TUN};
 	int r, fd = -1;
 
 	/* Never adopt a device someone else made (a persistent tun of that name
@@ -170,7 +170,7 @@ int pl_tun_open(struct platform *p, const struct platform_tun_config *cfg, int *
 int pl_tun_close(struct platform *p)
 {
 	struct platform_linux *pl = pl_of(p);
-	struct pl_item it = { .type = PL_ITEM_TUN };
+	struct pl_item it = {.type = PL_ITEM_TUN};
 	int r = 0;
 
 	if (pl->tun_fd < 0)

@@ -13,7 +13,7 @@
 struct platform_debounce {
 	usec_t quiet;
 	usec_t max;
-	usec_t first;    /* first event of the pending burst */
+	usec_t first;	 /* first event of the pending burst */
 	usec_t deadline; /* USEC_INFINITY: nothing pending */
 };
 

@@ -3,7 +3,7 @@
  * is in the pl_*.c files (see pl_internal.h).
  */
 #define _GNU_SOURCE /* asprintf */
-#define LOG_MODULE "platform"
+#define LOG_MODULE  "platform"
 #include <netlink/netlink.h>
 #include <netlink/socket.h>
 #include <stdio.h>
@@ -163,7 +163,7 @@ static int make_state_dir(const char *dir)
 
 struct platform *platform_linux_new(const struct platform_linux_config *cfg, int *reterr)
 {
-	struct platform_linux_config c = cfg ? *cfg : (struct platform_linux_config){ 0 };
+	struct platform_linux_config c = cfg ? *cfg : (struct platform_linux_config){0};
 	struct platform_linux *pl;
 	int r;
 

@@ -14,7 +14,7 @@
 
 #include "platform/platform.h"
 
-#define PLATFORM_LINUX_STATE_DIR_DEFAULT "/run/anyroam"
+#define PLATFORM_LINUX_STATE_DIR_DEFAULT   "/run/anyroam"
 #define PLATFORM_LINUX_RESOLV_CONF_DEFAULT "/etc/resolv.conf"
 /* A CLOCK_BOOTTIME timer fires at once on resume when its deadline passed
  * during the sleep, so any sleep longer than this is seen within moments of
@@ -32,11 +32,11 @@ enum platform_dns_backend {
 };
 
 struct platform_linux_config {
-	const char *state_dir;   /* journal + resolv.conf backup; NULL: default above */
+	const char *state_dir;	 /* journal + resolv.conf backup; NULL: default above */
 	const char *resolv_conf; /* NULL: /etc/resolv.conf */
 	enum platform_dns_backend dns_backend;
-	bool no_logind;          /* do not subscribe to PrepareForSleep (tests) */
-	usec_t debounce_usec;    /* 0: PLATFORM_DEBOUNCE_USEC */
+	bool no_logind;	      /* do not subscribe to PrepareForSleep (tests) */
+	usec_t debounce_usec; /* 0: PLATFORM_DEBOUNCE_USEC */
 };
 
 /* NULL cfg: all defaults. Fails (NULL, *reterr) only when the state directory

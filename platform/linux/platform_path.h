@@ -18,8 +18,8 @@ struct platform_route_info {
 	int ifindex;
 	struct in_addr nexthop; /* 0: on-link */
 	struct in_addr prefsrc; /* 0: none */
-	uint8_t protocol;       /* RTPROT_* */
-	bool usable;            /* unicast, main table, device up with carrier */
+	uint8_t protocol;	/* RTPROT_* */
+	bool usable;		/* unicast, main table, device up with carrier */
 };
 
 /* Index of the route the kernel would use toward dst (longest prefix, then

@@ -21,8 +21,8 @@ static void plan_full(struct platform_plan *p)
 	/* Two /1 routes cover everything and beat any default route by length,
 	 * so the system's own default route stays untouched and need not be
 	 * restored (the OpenVPN "def1" idea). */
-	p->tun[0] = (struct platform_ip4_prefix){ .addr.s_addr = 0, .prefixlen = 1 };
-	p->tun[1] = (struct platform_ip4_prefix){ .addr.s_addr = htonl(0x80000000u), .prefixlen = 1 };
+	p->tun[0] = (struct platform_ip4_prefix){.addr.s_addr = 0, .prefixlen = 1};
+	p->tun[1] = (struct platform_ip4_prefix){.addr.s_addr = htonl(0x80000000u), .prefixlen = 1};
 	p->n_tun = 2;
 	p->host_route = true;
 }
@@ -46,7 +46,7 @@ static int plan_split(const struct platform_routes *r, struct platform_plan *p)
 
 int platform_plan_routes(const struct platform_routes *r, struct platform_plan *ret)
 {
-	struct platform_plan p = { 0 };
+	struct platform_plan p = {0};
 	int e;
 
 	if (!r || r->gateway.s_addr == 0 || (r->n_subnets && !r->subnets))

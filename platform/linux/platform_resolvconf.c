@@ -133,7 +133,7 @@ static void write_search(FILE *f, const struct platform_dns *dns, const struct o
 int platform_resolvconf_render(const char *orig, size_t orig_len, const struct platform_dns *dns,
 			       const char *ifname, char **ret)
 {
-	struct orig o = { 0 };
+	struct orig o = {0};
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f;

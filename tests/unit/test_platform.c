@@ -30,7 +30,7 @@
 #include "platform/linux/platform_plan.h"
 #include "platform/linux/platform_resolvconf.h"
 
-#define SEC USEC_PER_SEC
+#define SEC  USEC_PER_SEC
 #define MSEC USEC_PER_MSEC
 
 static struct in_addr ip(const char *s)
@@ -43,7 +43,7 @@ static struct in_addr ip(const char *s)
 
 static struct platform_ip4_prefix pfx(const char *s, uint8_t len)
 {
-	return (struct platform_ip4_prefix){ ip(s), len };
+	return (struct platform_ip4_prefix){ip(s), len};
 }
 
 /* --- gap detector ------------------------------------------------------- */
@@ -52,7 +52,7 @@ static void gap_detects_only_long_sleeps(void **state)
 {
 	struct clock_fake boot;
 	usec_t slept_total = 0;
-	struct platform_gap g = { 0 };
+	struct platform_gap g = {0};
 
 	(void)state;
 	clock_fake_init(&boot, 1000 * SEC);
@@ -131,14 +131,19 @@ enum { ETH0 = 2, WLAN0 = 3, TUN = 9 };
 static void path_pick_follows_the_kernel_rules(void **state)
 {
 	struct platform_route_info rt[] = {
-		{ pfx("0.0.0.0", 0), 600, WLAN0, ip("192.168.1.1"), { 0 }, 3, true },
-		{ pfx("0.0.0.0", 0), 100, ETH0, ip("10.0.0.1"), { 0 }, 3, true },
-		{ pfx("10.0.0.0", 24), 100, ETH0, { 0 }, ip("10.0.0.2"), 2, true },
+		{pfx("0.0.0.0", 0), 600, WLAN0, ip("192.168.1.1"), {0}, 3, true},
+		{pfx("0.0.0.0", 0), 100, ETH0, ip("10.0.0.1"), {0}, 3, true},
+		{pfx("10.0.0.0", 24), 100, ETH0, {0}, ip("10.0.0.2"), 2, true},
 		/* our own pin and tunnel routes: never the answer */
-		{ pfx("198.51.100.7", 32), 0, WLAN0, ip("192.168.1.1"), { 0 },
-		  PLATFORM_LINUX_RTPROT, true },
-		{ pfx("0.0.0.0", 1), 0, TUN, { 0 }, { 0 }, 4, true },
-		{ pfx("128.0.0.0", 1), 0, TUN, { 0 }, { 0 }, 4, true },
+		{pfx("198.51.100.7", 32),
+		 0,
+		 WLAN0,
+		 ip("192.168.1.1"),
+		 {0},
+		 PLATFORM_LINUX_RTPROT,
+		 true},
+		{pfx("0.0.0.0", 1), 0, TUN, {0}, {0}, 4, true},
+		{pfx("128.0.0.0", 1), 0, TUN, {0}, {0}, 4, true},
 	};
 	struct in_addr gw = ip("198.51.100.7");
 
@@ -146,9 +151,9 @@ static void path_pick_follows_the_kernel_rules(void **state)
 	/* lowest metric among equal prefixes */
 	assert_int_equal(platform_path_pick(rt, ARRAY_SIZE(rt), gw, PLATFORM_LINUX_RTPROT, TUN), 1);
 	/* longest prefix first */
-	assert_int_equal(platform_path_pick(rt, ARRAY_SIZE(rt), ip("10.0.0.9"),
-					    PLATFORM_LINUX_RTPROT, TUN),
-			 2);
+	assert_int_equal(
+		platform_path_pick(rt, ARRAY_SIZE(rt), ip("10.0.0.9"), PLATFORM_LINUX_RTPROT, TUN),
+		2);
 	/* without the skips the pin and the /1 would win */
 	assert_int_equal(platform_path_pick(rt, ARRAY_SIZE(rt), gw, 0, 0), 3);
 	assert_int_equal(platform_path_pick(rt, ARRAY_SIZE(rt), ip("8.8.8.8"), 0, 0), 4);
@@ -163,7 +168,7 @@ static void path_pick_follows_the_kernel_rules(void **state)
 
 static struct platform_path path(int ifindex, const char *name, const char *src, const char *nh)
 {
-	struct platform_path p = { .ifindex = ifindex, .src = ip(src), .nexthop = ip(nh) };
+	struct platform_path p = {.ifindex = ifindex, .src = ip(src), .nexthop = ip(nh)};
 
 	snprintf(p.ifname, sizeof(p.ifname), "%s", name);
 	return p;
@@ -176,7 +181,7 @@ static void path_diff_maps_to_reason_codes(void **state)
 	struct platform_path eth_no_src = path(ETH0, "eth0", "0.0.0.0", "10.0.0.1");
 	struct platform_path eth_new_router = path(ETH0, "eth0", "10.0.0.2", "10.0.0.254");
 	struct platform_path wlan = path(WLAN0, "wlan0", "192.168.1.5", "192.168.1.1");
-	struct platform_path none = { 0 };
+	struct platform_path none = {0};
 	struct platform_event ev;
 
 	(void)state;
@@ -210,7 +215,7 @@ static void path_diff_maps_to_reason_codes(void **state)
 
 static void plan_full_tunnel(void **state)
 {
-	struct platform_routes r = { .gateway = ip("198.51.100.7") };
+	struct platform_routes r = {.gateway = ip("198.51.100.7")};
 	struct platform_plan p;
 	char b[32];
 
@@ -229,7 +234,7 @@ static void plan_split_include(void **state)
 		pfx("192.168.10.77", 24), /* host bits: cleared, then a duplicate */
 		pfx("172.16.0.0", 12),
 	};
-	struct platform_routes r = { ip("198.51.100.7"), nets, ARRAY_SIZE(nets) };
+	struct platform_routes r = {ip("198.51.100.7"), nets, ARRAY_SIZE(nets)};
 	struct platform_plan p;
 	char b[32];
 
@@ -247,31 +252,31 @@ static void plan_split_include(void **state)
 
 static void plan_rejects_bad_input(void **state)
 {
-	struct platform_ip4_prefix bad[] = { pfx("10.0.0.0", 33) };
+	struct platform_ip4_prefix bad[] = {pfx("10.0.0.0", 33)};
 	struct platform_ip4_prefix many[PLATFORM_MAX_SUBNETS + 1];
-	struct platform_routes r = { ip("198.51.100.7"), bad, 1 };
-	struct platform_plan p = { .n_tun = 99 };
+	struct platform_routes r = {ip("198.51.100.7"), bad, 1};
+	struct platform_plan p = {.n_tun = 99};
 
 	(void)state;
 	assert_int_equal(platform_plan_routes(&r, &p), -EINVAL);
 	assert_int_equal(p.n_tun, 99); /* untouched on failure */
-	r = (struct platform_routes){ .gateway = { 0 } };
+	r = (struct platform_routes){.gateway = {0}};
 	assert_int_equal(platform_plan_routes(&r, &p), -EINVAL);
 	assert_int_equal(platform_plan_routes(NULL, &p), -EINVAL);
 	for (size_t i = 0; i < ARRAY_SIZE(many); i++)
 		many[i] = pfx("10.0.0.0", 8);
-	r = (struct platform_routes){ ip("198.51.100.7"), many, ARRAY_SIZE(many) };
+	r = (struct platform_routes){ip("198.51.100.7"), many, ARRAY_SIZE(many)};
 	assert_int_equal(platform_plan_routes(&r, &p), -EMSGSIZE);
 }
 
 static void dns_validation(void **state)
 {
-	struct in_addr servers[PLATFORM_MAX_DNS_SERVERS + 1] = { ip("192.168.10.53") };
-	const char *good[] = { "example.com", "corp.example.com", "_srv.example-1.org" };
-	const char *evil[] = { "example.com\nnameserver 6.6.6.6" };
-	const char *space[] = { "a b" };
-	const char *empty[] = { "" };
-	struct platform_dns d = { servers, 1, good, ARRAY_SIZE(good), false };
+	struct in_addr servers[PLATFORM_MAX_DNS_SERVERS + 1] = {ip("192.168.10.53")};
+	const char *good[] = {"example.com", "corp.example.com", "_srv.example-1.org"};
+	const char *evil[] = {"example.com\nnameserver 6.6.6.6"};
+	const char *space[] = {"a b"};
+	const char *empty[] = {""};
+	struct platform_dns d = {servers, 1, good, ARRAY_SIZE(good), false};
 
 	(void)state;
 	assert_int_equal(platform_dns_validate(&d), 0);
@@ -292,7 +297,7 @@ static void dns_validation(void **state)
 
 static void tun_config_defaults_and_checks(void **state)
 {
-	struct platform_tun_config c = { .addr = ip("192.168.20.5") }, out;
+	struct platform_tun_config c = {.addr = ip("192.168.20.5")}, out;
 
 	(void)state;
 	assert_int_equal(platform_tun_config_check(&c, &out), 0);
@@ -322,15 +327,15 @@ static const char ORIG_RESOLV[] = "# from DHCP\n"
 
 static void resolvconf_full_tunnel(void **state)
 {
-	struct in_addr servers[] = { ip("192.168.10.53"), ip("192.168.10.54") };
-	const char *domains[] = { "example.com" };
-	struct platform_dns d = { servers, 2, domains, 1, true };
+	struct in_addr servers[] = {ip("192.168.10.53"), ip("192.168.10.54")};
+	const char *domains[] = {"example.com"};
+	struct platform_dns d = {servers, 2, domains, 1, true};
 	char *out = NULL;
 
 	(void)state;
-	assert_int_equal(platform_resolvconf_render(ORIG_RESOLV, strlen(ORIG_RESOLV), &d,
-						    "anyroam0", &out),
-			 0);
+	assert_int_equal(
+		platform_resolvconf_render(ORIG_RESOLV, strlen(ORIG_RESOLV), &d, "anyroam0", &out),
+		0);
 	assert_string_equal(out, "# Generated by anyroamd for anyroam0; the original comes back "
 				 "on disconnect.\n"
 				 "nameserver 192.168.10.53\n"
@@ -342,15 +347,15 @@ static void resolvconf_full_tunnel(void **state)
 
 static void resolvconf_split_keeps_local_after(void **state)
 {
-	struct in_addr servers[] = { ip("192.168.10.53"), ip("192.168.10.53") };
-	const char *domains[] = { "example.com", "lan" };
-	struct platform_dns d = { servers, 2, domains, 2, false };
+	struct in_addr servers[] = {ip("192.168.10.53"), ip("192.168.10.53")};
+	const char *domains[] = {"example.com", "lan"};
+	struct platform_dns d = {servers, 2, domains, 2, false};
 	char *out = NULL;
 
 	(void)state;
-	assert_int_equal(platform_resolvconf_render(ORIG_RESOLV, strlen(ORIG_RESOLV), &d,
-						    "anyroam0", &out),
-			 0);
+	assert_int_equal(
+		platform_resolvconf_render(ORIG_RESOLV, strlen(ORIG_RESOLV), &d, "anyroam0", &out),
+		0);
 	/* duplicates dropped, glibc's three nameservers at most */
 	assert_non_null(strstr(out, "nameserver 192.168.10.53\nnameserver 10.0.0.1\n"
 				    "nameserver 10.0.0.2\nsearch example.com lan home.arpa\n"));
@@ -374,9 +379,15 @@ static void journal_items_round_trip(void **state)
 		"resolvconf 644 0 /tmp/x y/resolv.conf",
 	};
 	const char *bad[] = {
-		"tun", "tun a/b", "route 10.0.0.0/33 0.0.0.0 1 x", "route 10.0.0.0/8 0.0.0.0 1",
-		"route 10.0.0.0/8 0.0.0.0 -1 eth0", "resolved x", "resolvconf 644 2 /etc/r",
-		"resolvconf 644 0 relative", "unknown 1",
+		"tun",
+		"tun a/b",
+		"route 10.0.0.0/33 0.0.0.0 1 x",
+		"route 10.0.0.0/8 0.0.0.0 1",
+		"route 10.0.0.0/8 0.0.0.0 -1 eth0",
+		"resolved x",
+		"resolvconf 644 2 /etc/r",
+		"resolvconf 644 0 relative",
+		"unknown 1",
 	};
 	struct pl_item it;
 	char buf[512];
@@ -441,10 +452,10 @@ static char *slurp(const char *path)
 
 static struct platform *file_platform(const struct tmpenv *t)
 {
-	struct platform_linux_config c = { .state_dir = t->state,
-					   .resolv_conf = t->conf,
-					   .dns_backend = PLATFORM_DNS_BACKEND_FILE,
-					   .no_logind = true };
+	struct platform_linux_config c = {.state_dir = t->state,
+					  .resolv_conf = t->conf,
+					  .dns_backend = PLATFORM_DNS_BACKEND_FILE,
+					  .no_logind = true};
 	int r = 0;
 	struct platform *p = platform_linux_new(&c, &r);
 
@@ -454,8 +465,8 @@ static struct platform *file_platform(const struct tmpenv *t)
 }
 
 static struct in_addr test_servers[1];
-static const char *test_domains[] = { "example.com" };
-static const struct platform_dns test_dns = { test_servers, 1, test_domains, 1, true };
+static const char *test_domains[] = {"example.com"};
+static const struct platform_dns test_dns = {test_servers, 1, test_domains, 1, true};
 
 static int setup_servers(void **state)
 {
@@ -591,10 +602,10 @@ static void fake_records_what_is_applied(void **state)
 	struct clock_fake clk;
 	struct platform *p;
 	const struct platform_fake_state *st;
-	struct platform_tun_config tc = { .addr = { htonl(0xc0a81405) } }; /* 192.168.20.5 */
-	struct platform_routes full = { .gateway = { htonl(0xc6336407) } };
+	struct platform_tun_config tc = {.addr = {htonl(0xc0a81405)}}; /* 192.168.20.5 */
+	struct platform_routes full = {.gateway = {htonl(0xc6336407)}};
 	int fd = -1, fd2 = -1;
-	char pkt[64] = { 0x45 }, in[64];
+	char pkt[64] = {0x45}, in[64];
 
 	(void)state;
 	clock_fake_init(&clk, 10 * SEC);
@@ -639,11 +650,11 @@ static void fake_records_what_is_applied(void **state)
 static void fake_link_events(void **state)
 {
 	struct clock_fake clk;
-	struct seen s = { 0 };
+	struct seen s = {0};
 	struct platform *p;
-	struct in_addr gw = { htonl(0xc6336407) };
-	struct platform_tun_config tc = { .addr = { htonl(0xc0a81405) } };
-	struct platform_routes full = { .gateway = gw };
+	struct in_addr gw = {htonl(0xc6336407)};
+	struct platform_tun_config tc = {.addr = {htonl(0xc0a81405)}};
+	struct platform_routes full = {.gateway = gw};
 	const struct platform_fake_state *st;
 	int fd;
 
@@ -686,7 +697,7 @@ static void fake_link_events(void **state)
 static void fake_sleep_with_and_without_logind(void **state)
 {
 	struct clock_fake clk;
-	struct seen s = { 0 };
+	struct seen s = {0};
 	struct platform *p;
 
 	(void)state;

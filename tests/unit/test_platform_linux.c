@@ -47,7 +47,7 @@
 
 static struct in_addr ip(const char *s)
 {
-	struct in_addr a = { 0 };
+	struct in_addr a = {0};
 
 	if (inet_pton(AF_INET, s, &a) != 1)
 		a.s_addr = 0;
@@ -90,16 +90,22 @@ struct tool_args {
 static int tool_parse(int argc, char **argv, struct tool_args *a)
 {
 	static const struct option opts[] = {
-		{ "state-dir", required_argument, NULL, 's' }, { "resolv-conf", required_argument, NULL, 'r' },
-		{ "tun", required_argument, NULL, 't' },       { "addr", required_argument, NULL, 'a' },
-		{ "mtu", required_argument, NULL, 'm' },       { "gw", required_argument, NULL, 'g' },
-		{ "subnet", required_argument, NULL, 'n' },    { "dns", required_argument, NULL, 'd' },
-		{ "domain", required_argument, NULL, 'D' },    { "count", required_argument, NULL, 'c' },
-		{ "timeout", required_argument, NULL, 'T' },   { 0 },
+		{"state-dir", required_argument, NULL, 's'},
+		{"resolv-conf", required_argument, NULL, 'r'},
+		{"tun", required_argument, NULL, 't'},
+		{"addr", required_argument, NULL, 'a'},
+		{"mtu", required_argument, NULL, 'm'},
+		{"gw", required_argument, NULL, 'g'},
+		{"subnet", required_argument, NULL, 'n'},
+		{"dns", required_argument, NULL, 'd'},
+		{"domain", required_argument, NULL, 'D'},
+		{"count", required_argument, NULL, 'c'},
+		{"timeout", required_argument, NULL, 'T'},
+		{0},
 	};
 	int c;
 
-	*a = (struct tool_args){ .count = 1, .timeout = 10 };
+	*a = (struct tool_args){.count = 1, .timeout = 10};
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
@@ -122,7 +128,8 @@ static int tool_parse(int argc, char **argv, struct tool_args *a)
 			a->gw = ip(optarg);
 			break;
 		case 'n':
-			if (a->n_subnets == 16 || parse_prefix(optarg, &a->subnets[a->n_subnets++]) < 0)
+			if (a->n_subnets == 16 ||
+			    parse_prefix(optarg, &a->subnets[a->n_subnets++]) < 0)
 				return -EINVAL;
 			break;
 		case 'd':
@@ -150,10 +157,10 @@ static int tool_parse(int argc, char **argv, struct tool_args *a)
 
 static struct platform *tool_platform(const struct tool_args *a)
 {
-	struct platform_linux_config c = { .state_dir = a->state_dir,
-					   .resolv_conf = a->resolv_conf,
-					   .dns_backend = PLATFORM_DNS_BACKEND_FILE,
-					   .no_logind = true };
+	struct platform_linux_config c = {.state_dir = a->state_dir,
+					  .resolv_conf = a->resolv_conf,
+					  .dns_backend = PLATFORM_DNS_BACKEND_FILE,
+					  .no_logind = true};
 	struct platform *p;
 	int r = 0;
 
@@ -191,7 +198,7 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
  * (the gateway's host route follows a route change, as for the agent). */
 static int hold(struct platform *p, struct in_addr gw)
 {
-	struct monitor m = { .left = 1000 };
+	struct monitor m = {.left = 1000};
 	sigset_t set;
 	int r;
 
@@ -217,9 +224,9 @@ out:
 
 static int tool_apply(const struct tool_args *a)
 {
-	struct platform_tun_config tc = { a->tun, a->addr.addr, a->addr.prefixlen, a->mtu };
-	struct platform_routes rt = { a->gw, a->subnets, a->n_subnets };
-	struct platform_dns dns = { a->dns, a->n_dns, a->domains, a->n_domains, a->n_subnets == 0 };
+	struct platform_tun_config tc = {a->tun, a->addr.addr, a->addr.prefixlen, a->mtu};
+	struct platform_routes rt = {a->gw, a->subnets, a->n_subnets};
+	struct platform_dns dns = {a->dns, a->n_dns, a->domains, a->n_domains, a->n_subnets == 0};
 	struct platform *p = tool_platform(a);
 	int fd, r;
 
@@ -262,8 +269,9 @@ static int on_timeout(sd_event_source *s, uint64_t usec, void *ud)
 
 static int tool_monitor(const struct tool_args *a)
 {
-	struct platform_linux_config c = { .state_dir = "/tmp", .dns_backend = PLATFORM_DNS_BACKEND_FILE };
-	struct monitor m = { .left = a->count };
+	struct platform_linux_config c = {.state_dir = "/tmp",
+					  .dns_backend = PLATFORM_DNS_BACKEND_FILE};
+	struct monitor m = {.left = a->count};
 	struct platform *p;
 	int r = 0, code = 1;
 
@@ -273,7 +281,8 @@ static int tool_monitor(const struct tool_args *a)
 	if (!p || sd_event_new(&m.event) < 0)
 		return 1;
 	platform_set_event_handler(p, print_event, &m, NULL);
-	if ((r = platform_attach_event(p, m.event)) < 0 || (r = platform_watch_gateway(p, a->gw)) < 0) {
+	if ((r = platform_attach_event(p, m.event)) < 0 ||
+	    (r = platform_watch_gateway(p, a->gw)) < 0) {
 		fprintf(stderr, "monitor: %s\n", err_str(r));
 		goto out;
 	}
@@ -297,8 +306,9 @@ static int tool_emit_sleep(const char *what)
 	if (r >= 0)
 		r = sd_bus_request_name(bus, "org.freedesktop.login1", 0);
 	if (r >= 0)
-		r = sd_bus_emit_signal(bus, "/org/freedesktop/login1", "org.freedesktop.login1.Manager",
-				       "PrepareForSleep", "b", (int)!strcmp(what, "true"));
+		r = sd_bus_emit_signal(bus, "/org/freedesktop/login1",
+				       "org.freedesktop.login1.Manager", "PrepareForSleep", "b",
+				       (int)!strcmp(what, "true"));
 	if (r >= 0)
 		r = sd_bus_flush(bus);
 	sd_bus_flush_close_unref(bus);
@@ -375,8 +385,7 @@ static char *read_resolv(void)
 static int setup_netns(void **state)
 {
 	(void)state;
-	if (geteuid() != 0 || access("/dev/net/tun", R_OK | W_OK) != 0 ||
-	    unshare(CLONE_NEWNET) < 0)
+	if (geteuid() != 0 || access("/dev/net/tun", R_OK | W_OK) != 0 || unshare(CLONE_NEWNET) < 0)
 		return 0;
 	if (sh("ip link set lo up && ip link add eth0 type veth peer name peer0 &&"
 	       " ip link add eth1 type veth peer name peer1 &&"
@@ -402,10 +411,10 @@ static int teardown_netns(void **state)
 
 static struct platform *new_platform(void)
 {
-	struct platform_linux_config c = { .state_dir = state_dir,
-					   .resolv_conf = resolv_conf,
-					   .dns_backend = PLATFORM_DNS_BACKEND_FILE,
-					   .no_logind = true };
+	struct platform_linux_config c = {.state_dir = state_dir,
+					  .resolv_conf = resolv_conf,
+					  .dns_backend = PLATFORM_DNS_BACKEND_FILE,
+					  .no_logind = true};
 
 	if (!state_dir[0])
 		skip(); /* not root, no TUN, or no namespaces */
@@ -414,7 +423,7 @@ static struct platform *new_platform(void)
 
 static void tun_create_reconfigure_close(void **state)
 {
-	struct platform_tun_config tc = { .name = "artest0", .addr = ip("192.168.20.5") };
+	struct platform_tun_config tc = {.name = "artest0", .addr = ip("192.168.20.5")};
 	struct platform *p = new_platform();
 	int fd = -1, fd2 = -1;
 
@@ -452,10 +461,10 @@ static void tun_create_reconfigure_close(void **state)
 
 static void routes_split_and_full(void **state)
 {
-	struct platform_tun_config tc = { .name = "artest0", .addr = ip("192.168.20.5") };
-	struct platform_ip4_prefix nets[] = { { ip("192.168.10.0"), 24 } };
-	struct platform_routes split = { ip("198.51.100.7"), nets, 1 };
-	struct platform_routes full = { ip("198.51.100.7"), NULL, 0 };
+	struct platform_tun_config tc = {.name = "artest0", .addr = ip("192.168.20.5")};
+	struct platform_ip4_prefix nets[] = {{ip("192.168.10.0"), 24}};
+	struct platform_routes split = {ip("198.51.100.7"), nets, 1};
+	struct platform_routes full = {ip("198.51.100.7"), NULL, 0};
 	struct platform *p = new_platform();
 	_cleanup_free_ char *before = NULL;
 	struct platform_path path;
@@ -491,10 +500,10 @@ static void routes_split_and_full(void **state)
 
 static void recover_after_a_crash(void **state)
 {
-	struct platform_tun_config tc = { .name = "artest0", .addr = ip("192.168.20.5") };
-	struct platform_routes full = { ip("198.51.100.7"), NULL, 0 };
-	struct in_addr dns_servers[] = { ip("192.168.10.53") };
-	struct platform_dns dns = { dns_servers, 1, NULL, 0, true };
+	struct platform_tun_config tc = {.name = "artest0", .addr = ip("192.168.20.5")};
+	struct platform_routes full = {ip("198.51.100.7"), NULL, 0};
+	struct in_addr dns_servers[] = {ip("192.168.10.53")};
+	struct platform_dns dns = {dns_servers, 1, NULL, 0, true};
 	struct platform *p = new_platform();
 	_cleanup_free_ char *before = NULL;
 	FILE *f;
@@ -526,8 +535,8 @@ static void recover_after_a_crash(void **state)
 
 static void route_error_is_clean(void **state)
 {
-	struct platform_tun_config tc = { .name = "artest0", .addr = ip("192.168.20.5") };
-	struct platform_routes full = { ip("198.51.100.7"), NULL, 0 };
+	struct platform_tun_config tc = {.name = "artest0", .addr = ip("192.168.20.5")};
+	struct platform_routes full = {ip("198.51.100.7"), NULL, 0};
 	struct platform *p = new_platform();
 	struct platform_path path;
 	int fd;
