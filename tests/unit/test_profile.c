@@ -18,6 +18,7 @@
 #include "core/log.h"
 #include "core/xmalloc.h"
 #include "profile/profile.h"
+#include "tests/gateway/gw_lab.h"
 
 #define SHARED_PROFILES ANYROAM_SRCDIR "/../shared/testdata/profiles"
 #define FIXTURES	ANYROAM_TESTDATA "/profiles"
@@ -174,6 +175,35 @@ static void test_lab_profile(void **state)
 	assert_int_equal(s.auth_method, PROFILE_AUTH_EAP_ANYCONNECT);
 	assert_int_equal(s.auto_reconnect.num, 1);
 	assert_int_equal(s.auto_reconnect_behavior.num, PROFILE_BEHAVIOR_RECONNECT_AFTER_RESUME);
+}
+
+/* The profile anyroam-gw --lab really writes (tests/gateway/gw_lab.c). */
+static void test_gateway_lab_profile(void **state)
+{
+	_cleanup_(profile_set_freep) struct profile_set *set = profile_set_new();
+	struct profile_diags d = {0};
+	struct profile *p = NULL;
+	struct profile_settings s;
+	char *xml = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&xml, &len);
+
+	assert_non_null(f);
+	gw_lab_write_profile(f, "10.2.0.2");
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(profile_parse("lab.xml", xml, len, &p, &d), 0);
+	assert_int_equal(d.n_errors, 0);
+	assert_int_equal(profile_unknown_count(p), 0);
+	free(xml);
+	profile_set_add(set, p, NULL);
+	assert_int_equal(
+		profile_set_host_settings(set, profile_set_find_host(set, "IKEv2_Gateway"), &s), 0);
+	assert_string_equal(s.host_address, "10.2.0.2");
+	assert_string_equal(s.primary_protocol.text, "IPsec");
+	assert_int_equal(s.auth_method, PROFILE_AUTH_EAP_ANYCONNECT);
+	assert_int_equal(s.auto_reconnect.num, 1);
+	assert_int_equal(s.auto_reconnect_behavior.num, PROFILE_BEHAVIOR_RECONNECT_AFTER_RESUME);
+	profile_diags_done(&d);
 }
 
 static void test_lab_escapes_address(void **state)
@@ -667,6 +697,7 @@ int main(void)
 		cmocka_unit_test(test_seed_profile),
 		cmocka_unit_test(test_bad_enum_message),
 		cmocka_unit_test(test_lab_profile),
+		cmocka_unit_test(test_gateway_lab_profile),
 		cmocka_unit_test(test_lab_escapes_address),
 		cmocka_unit_test(test_schema_defaults),
 		cmocka_unit_test(test_standard_auth_default_gtc),
