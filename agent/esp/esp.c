@@ -21,20 +21,20 @@
 #include "core/buf.h"
 #include "core/xmalloc.h"
 
-#define GCM_SALT_LEN 4 /* RFC 4106 §4 */
-#define GCM_IV_LEN 8 /* RFC 4106 §3.1, the explicit part */
-#define GCM_NONCE_LEN (GCM_SALT_LEN + GCM_IV_LEN)
-#define GCM_ICV_LEN 16 /* the "-16" of AES-GCM-16 */
+#define GCM_SALT_LEN   4 /* RFC 4106 §4 */
+#define GCM_IV_LEN     8 /* RFC 4106 §3.1, the explicit part */
+#define GCM_NONCE_LEN  (GCM_SALT_LEN + GCM_IV_LEN)
+#define GCM_ICV_LEN    16 /* the "-16" of AES-GCM-16 */
 #define AES256_KEY_LEN 32
-#define CBC_BLOCK 16
-#define IPV4_HDR_MIN 20
-#define IPV6_HDR_LEN 40
-#define INNER_MAX 65535 /* an IP packet never exceeds this */
-#define IV_POOL 32
+#define CBC_BLOCK      16
+#define IPV4_HDR_MIN   20
+#define IPV6_HDR_LEN   40
+#define INNER_MAX      65535 /* an IP packet never exceeds this */
+#define IV_POOL	       32
 
 /* X(enum, name, aead, icv_len, integ key length, HMAC digest) */
-#define ESP_TRANSFORMS(X)                                                          \
-	X(ESP_TRANSFORM_AES_GCM_16_256, "aes256gcm16", true, GCM_ICV_LEN, 0, NULL) \
+#define ESP_TRANSFORMS(X)                                                                   \
+	X(ESP_TRANSFORM_AES_GCM_16_256, "aes256gcm16", true, GCM_ICV_LEN, 0, NULL)          \
 	X(ESP_TRANSFORM_AES_CBC_256_SHA2_256_128, "aes256-sha256", false, 16, 32, "SHA256") \
 	X(ESP_TRANSFORM_AES_CBC_256_SHA2_384_192, "aes256-sha384", false, 24, 48, "SHA384") \
 	X(ESP_TRANSFORM_AES_CBC_256_SHA2_512_256, "aes256-sha512", false, 32, 64, "SHA512")
@@ -48,7 +48,7 @@ struct transform_info {
 };
 
 static const struct transform_info transforms[_ESP_TRANSFORM_MAX] = {
-#define INFO(v, n, a, icv, ik, d) [v] = { n, a, icv, ik, d },
+#define INFO(v, n, a, icv, ik, d) [v] = {n, a, icv, ik, d},
 	ESP_TRANSFORMS(INFO)
 #undef INFO
 };
@@ -59,7 +59,7 @@ struct esp_sa {
 	enum esp_transform transform;
 	const struct transform_info *info;
 	size_t iv_len;
-	size_t block; /* alignment of payload + pad length + next header */
+	size_t block;	     /* alignment of payload + pad length + next header */
 	struct secret *encr; /* key (and salt for GCM), kept for the life of the SA */
 	struct secret *integ;
 	EVP_CIPHER_CTX *cipher;
@@ -102,14 +102,15 @@ static int check_params(const struct esp_sa_params *p)
 {
 	const struct transform_info *info;
 
-	if ((unsigned int)p->transform >= _ESP_TRANSFORM_MAX || (unsigned int)p->dir >= _ESP_DIR_MAX)
+	if ((unsigned int)p->transform >= _ESP_TRANSFORM_MAX ||
+	    (unsigned int)p->dir >= _ESP_DIR_MAX)
 		return -EINVAL;
 	if (p->spi < ESP_SPI_MIN || !p->encr)
 		return -EINVAL;
 	info = &transforms[p->transform];
 	if (info->aead)
 		return secret_len(p->encr) == AES256_KEY_LEN + GCM_SALT_LEN && !p->integ ? 0
-											  : -EINVAL;
+											 : -EINVAL;
 	if (secret_len(p->encr) != AES256_KEY_LEN || !p->integ ||
 	    secret_len(p->integ) != info->integ_key_len)
 		return -EINVAL;
@@ -384,8 +385,8 @@ int esp_seal(struct esp_sa *sa, uint8_t next_header, const uint8_t *inner, size_
 	uint32_t seq;
 	int r;
 
-	if (sa->dir != ESP_DIR_OUT ||
-	    (next_header != ESP_NH_IPV4 && next_header != ESP_NH_IPV6 && next_header != ESP_NH_NONE))
+	if (sa->dir != ESP_DIR_OUT || (next_header != ESP_NH_IPV4 && next_header != ESP_NH_IPV6 &&
+				       next_header != ESP_NH_NONE))
 		return -EINVAL;
 	if (inner_len > INNER_MAX)
 		return -EMSGSIZE;

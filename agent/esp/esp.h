@@ -32,11 +32,11 @@
 #include "core/rng.h"
 #include "core/secret.h"
 
-#define ESP_HDR_LEN 8 /* SPI + sequence number, RFC 4303 §2 */
-#define ESP_HEADROOM_MAX 24 /* ESP header + the largest IV (CBC, 16) */
-#define ESP_TRAILER_MAX (15 + 2 + 32) /* padding, pad length + next header, largest ICV */
-#define ESP_REPLAY_WINDOW 64 /* PROTOCOL.md §2 */
-#define ESP_SPI_MIN 256 /* RFC 4303 §2.1: 1-255 reserved by IANA, 0 local use */
+#define ESP_HDR_LEN	  8		/* SPI + sequence number, RFC 4303 §2 */
+#define ESP_HEADROOM_MAX  24		/* ESP header + the largest IV (CBC, 16) */
+#define ESP_TRAILER_MAX	  (15 + 2 + 32) /* padding, pad length + next header, largest ICV */
+#define ESP_REPLAY_WINDOW 64		/* PROTOCOL.md §2 */
+#define ESP_SPI_MIN	  256		/* RFC 4303 §2.1: 1-255 reserved by IANA, 0 local use */
 
 /* IP protocol numbers for the next header field (IANA) */
 #define ESP_NH_IPV4 4
@@ -45,7 +45,7 @@
 
 /* The ESP transforms of PROTOCOL.md §3 (IKEv2 ENCR/INTEG transform IDs in comments). */
 enum esp_transform {
-	ESP_TRANSFORM_AES_GCM_16_256, /* ENCR 20, 256-bit key, RFC 4106 */
+	ESP_TRANSFORM_AES_GCM_16_256,		/* ENCR 20, 256-bit key, RFC 4106 */
 	ESP_TRANSFORM_AES_CBC_256_SHA2_256_128, /* ENCR 12 + INTEG 12, RFC 3602 + RFC 4868 */
 	ESP_TRANSFORM_AES_CBC_256_SHA2_384_192, /* ENCR 12 + INTEG 13 */
 	ESP_TRANSFORM_AES_CBC_256_SHA2_512_256, /* ENCR 12 + INTEG 14 */
@@ -54,7 +54,7 @@ enum esp_transform {
 };
 
 enum esp_dir {
-	ESP_DIR_IN, /* we open packets with it (our SPI) */
+	ESP_DIR_IN,  /* we open packets with it (our SPI) */
 	ESP_DIR_OUT, /* we seal packets with it (the peer's SPI) */
 	_ESP_DIR_MAX,
 };
@@ -88,11 +88,11 @@ struct esp_sa_counters {
 	uint64_t packets;
 	uint64_t bytes;
 	uint64_t err_malformed; /* -EBADMSG */
-	uint64_t err_auth; /* -EACCES */
-	uint64_t err_replay; /* -EALREADY */
-	uint64_t err_proto; /* -EPROTO */
-	uint64_t err_expired; /* -EKEYEXPIRED */
-	uint64_t dummy; /* -ENODATA, next header 59 */
+	uint64_t err_auth;	/* -EACCES */
+	uint64_t err_replay;	/* -EALREADY */
+	uint64_t err_proto;	/* -EPROTO */
+	uint64_t err_expired;	/* -EKEYEXPIRED */
+	uint64_t dummy;		/* -ENODATA, next header 59 */
 };
 
 struct esp_sa;
@@ -138,7 +138,7 @@ enum esp_transform esp_transform_from_string(const char *s);
 
 /* ---- Anti-replay window, RFC 4303 §3.4.3 (64 packets, ESN off) ---- */
 struct esp_replay {
-	uint32_t top; /* highest authenticated sequence number; 0 = none yet */
+	uint32_t top;	 /* highest authenticated sequence number; 0 = none yet */
 	uint64_t bitmap; /* bit i set: top - i was received */
 };
 
@@ -150,10 +150,10 @@ void esp_replay_update(struct esp_replay *rp, uint32_t seq);
 
 /* ---- Demultiplexing a UDP 4500 payload, RFC 3948 §2 and PROTOCOL.md §2 ---- */
 enum esp_demux_kind {
-	ESP_DEMUX_IKE, /* non-ESP marker 00000000: IKE follows at *ret_off */
+	ESP_DEMUX_IKE,	     /* non-ESP marker 00000000: IKE follows at *ret_off */
 	ESP_DEMUX_KEEPALIVE, /* a single FF byte (RFC 3948 §2.3): drop */
-	ESP_DEMUX_ESP, /* an ESP packet with SPI *ret_spi */
-	ESP_DEMUX_INVALID, /* too short, or a reserved SPI 1-255: drop */
+	ESP_DEMUX_ESP,	     /* an ESP packet with SPI *ret_spi */
+	ESP_DEMUX_INVALID,   /* too short, or a reserved SPI 1-255: drop */
 	_ESP_DEMUX_KIND_MAX,
 };
 

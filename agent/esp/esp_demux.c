@@ -7,12 +7,12 @@
 #include "core/buf.h"
 
 #define NON_ESP_MARKER_LEN 4
-#define KEEPALIVE_BYTE 0xFF
+#define KEEPALIVE_BYTE	   0xFF
 
-#define ESP_DEMUX_KINDS(X) \
-	X(ESP_DEMUX_IKE, "ike") \
+#define ESP_DEMUX_KINDS(X)                  \
+	X(ESP_DEMUX_IKE, "ike")             \
 	X(ESP_DEMUX_KEEPALIVE, "keepalive") \
-	X(ESP_DEMUX_ESP, "esp") \
+	X(ESP_DEMUX_ESP, "esp")             \
 	X(ESP_DEMUX_INVALID, "invalid")
 
 enum esp_demux_kind esp_demux(const uint8_t *p, size_t n, size_t *ret_off, uint32_t *ret_spi)
@@ -41,7 +41,7 @@ enum esp_demux_kind esp_demux(const uint8_t *p, size_t n, size_t *ret_off, uint3
 const char *esp_demux_kind_to_string(enum esp_demux_kind k)
 {
 #define NAME(v, s) [v] = s,
-	static const char *const names[_ESP_DEMUX_KIND_MAX] = { ESP_DEMUX_KINDS(NAME) };
+	static const char *const names[_ESP_DEMUX_KIND_MAX] = {ESP_DEMUX_KINDS(NAME)};
 #undef NAME
 	return (unsigned int)k < _ESP_DEMUX_KIND_MAX ? names[k] : "unknown";
 }

@@ -4,7 +4,7 @@
  * dataplane_rx.c and dataplane_tx.c; the locking rules in dataplane_internal.h.
  */
 #define _GNU_SOURCE /* recvmmsg, sendmmsg, IP_PKTINFO, pthread_setname_np */
-#define LOG_MODULE "dataplane"
+#define LOG_MODULE  "dataplane"
 #include "platform/linux/dataplane_internal.h"
 
 #include <fcntl.h>
@@ -19,30 +19,30 @@
 #include "core/log.h"
 #include "core/xmalloc.h"
 
-#define DATAPLANE_DROPS(X)                        \
-	X(DATAPLANE_DROP_MALFORMED, "malformed")    \
-	X(DATAPLANE_DROP_NO_SA, "no-sa")            \
-	X(DATAPLANE_DROP_AUTH, "auth")              \
-	X(DATAPLANE_DROP_REPLAY, "replay")          \
-	X(DATAPLANE_DROP_ESP_PROTO, "esp-proto")    \
-	X(DATAPLANE_DROP_NOT_IP, "not-ip")          \
-	X(DATAPLANE_DROP_NO_ROUTE, "no-route")      \
-	X(DATAPLANE_DROP_NO_PEER, "no-peer")        \
-	X(DATAPLANE_DROP_QUEUE_FULL, "queue-full")  \
+#define DATAPLANE_DROPS(X)                               \
+	X(DATAPLANE_DROP_MALFORMED, "malformed")         \
+	X(DATAPLANE_DROP_NO_SA, "no-sa")                 \
+	X(DATAPLANE_DROP_AUTH, "auth")                   \
+	X(DATAPLANE_DROP_REPLAY, "replay")               \
+	X(DATAPLANE_DROP_ESP_PROTO, "esp-proto")         \
+	X(DATAPLANE_DROP_NOT_IP, "not-ip")               \
+	X(DATAPLANE_DROP_NO_ROUTE, "no-route")           \
+	X(DATAPLANE_DROP_NO_PEER, "no-peer")             \
+	X(DATAPLANE_DROP_QUEUE_FULL, "queue-full")       \
 	X(DATAPLANE_DROP_QUEUE_FLUSHED, "queue-flushed") \
-	X(DATAPLANE_DROP_EXPIRED, "expired")        \
-	X(DATAPLANE_DROP_TOO_BIG, "too-big")        \
-	X(DATAPLANE_DROP_SEND, "send")              \
-	X(DATAPLANE_DROP_TUN_WRITE, "tun-write")    \
+	X(DATAPLANE_DROP_EXPIRED, "expired")             \
+	X(DATAPLANE_DROP_TOO_BIG, "too-big")             \
+	X(DATAPLANE_DROP_SEND, "send")                   \
+	X(DATAPLANE_DROP_TUN_WRITE, "tun-write")         \
 	X(DATAPLANE_DROP_IKE_QUEUE_FULL, "ike-queue-full")
 
-#define SEND_WAIT_MS 50 /* socket buffer full: how long one datagram may wait */
+#define SEND_WAIT_MS  50 /* socket buffer full: how long one datagram may wait */
 #define SOCK_BUF_SIZE (4 * 1024 * 1024)
 
 const char *dataplane_drop_to_string(enum dataplane_drop d)
 {
 #define NAME(v, s) [v] = s,
-	static const char *const names[_DATAPLANE_DROP_MAX] = { DATAPLANE_DROPS(NAME) };
+	static const char *const names[_DATAPLANE_DROP_MAX] = {DATAPLANE_DROPS(NAME)};
 #undef NAME
 	return (unsigned int)d < _DATAPLANE_DROP_MAX ? names[d] : "unknown";
 }
@@ -315,7 +315,7 @@ static void tune_socket(int fd, sa_family_t family)
 int dataplane_socket_set(struct dataplane *dp, unsigned int idx, int fd,
 			 enum dataplane_sock_kind kind)
 {
-	struct dp_sock s = { .fd = fd, .kind = kind, .local_len = sizeof(s.local) };
+	struct dp_sock s = {.fd = fd, .kind = kind, .local_len = sizeof(s.local)};
 
 	if (idx >= DATAPLANE_SOCK_MAX || (unsigned int)kind >= _DATAPLANE_SOCK_KIND_MAX)
 		return -EINVAL;
@@ -341,8 +341,8 @@ int dataplane_ike_fd(const struct dataplane *dp)
 
 void dataplane_ike_push(struct dataplane *dp, unsigned int sock, bool marker,
 			const struct sockaddr_storage *from, socklen_t from_len,
-			const struct sockaddr_storage *local, socklen_t local_len,
-			const uint8_t *p, size_t n)
+			const struct sockaddr_storage *local, socklen_t local_len, const uint8_t *p,
+			size_t n)
 {
 	struct dataplane_ike_packet *pkt;
 
@@ -389,9 +389,11 @@ int dataplane_ike_pop(struct dataplane *dp, struct dataplane_ike_packet **ret)
 int dataplane_send_one(int fd, const struct sockaddr_storage *to, socklen_t to_len,
 		       const struct iovec *iov, size_t iovcnt)
 {
-	struct msghdr mh = { .msg_name = (void *)to, .msg_namelen = to_len,
-			     .msg_iov = (struct iovec *)iov, .msg_iovlen = iovcnt };
-	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+	struct msghdr mh = {.msg_name = (void *)to,
+			    .msg_namelen = to_len,
+			    .msg_iov = (struct iovec *)iov,
+			    .msg_iovlen = iovcnt};
+	struct pollfd pfd = {.fd = fd, .events = POLLOUT};
 
 	for (int tries = 0; tries < 2; tries++) {
 		if (sendmsg(fd, &mh, MSG_DONTWAIT) >= 0)
@@ -408,7 +410,7 @@ int dataplane_ike_send(struct dataplane *dp, unsigned int sock, const struct soc
 {
 	static const uint8_t non_esp_marker[4]; /* RFC 3948 §2.2 */
 	struct sockaddr_storage dst;
-	struct iovec iov[2] = { { (void *)non_esp_marker, 4 }, { (void *)p, n } };
+	struct iovec iov[2] = {{(void *)non_esp_marker, 4}, {(void *)p, n}};
 	int r;
 
 	if (sock >= DATAPLANE_SOCK_MAX || to_len > sizeof(dst) || !to_len || !n)
@@ -416,8 +418,8 @@ int dataplane_ike_send(struct dataplane *dp, unsigned int sock, const struct soc
 	memcpy(&dst, to, to_len);
 	pthread_rwlock_rdlock(&dp->lock);
 	r = dp->socks[sock].fd < 0 ? -EBADF
-				    : dataplane_send_one(dp->socks[sock].fd, &dst, to_len,
-							 marker ? iov : iov + 1, marker ? 2 : 1);
+				   : dataplane_send_one(dp->socks[sock].fd, &dst, to_len,
+							marker ? iov : iov + 1, marker ? 2 : 1);
 	pthread_rwlock_unlock(&dp->lock);
 	if (r < 0)
 		return r;

@@ -28,21 +28,21 @@
 #include "core/err.h"
 #include "esp/esp.h"
 
-#define DATAPLANE_SOCK_MAX 4
-#define DATAPLANE_QUEUE_PACKETS 256 /* reconnecting: what is kept for the new SA */
-#define DATAPLANE_QUEUE_BYTES (1024 * 1024)
-#define DATAPLANE_IKE_QUEUE_MAX 256 /* IKE datagrams waiting for the main thread */
+#define DATAPLANE_SOCK_MAX	    4
+#define DATAPLANE_QUEUE_PACKETS	    256 /* reconnecting: what is kept for the new SA */
+#define DATAPLANE_QUEUE_BYTES	    (1024 * 1024)
+#define DATAPLANE_IKE_QUEUE_MAX	    256 /* IKE datagrams waiting for the main thread */
 #define DATAPLANE_KEEPALIVE_DEFAULT (20 * USEC_PER_SEC) /* PROTOCOL.md §2 */
 
 enum dataplane_mode {
-	DATAPLANE_MODE_CLIENT, /* one peer; TUN packets are queued while no SA pair is installed */
+	DATAPLANE_MODE_CLIENT,	/* one peer; TUN packets are queued while no SA pair is installed */
 	DATAPLANE_MODE_GATEWAY, /* many; outbound SA chosen by the inner destination */
 	_DATAPLANE_MODE_MAX,
 };
 
 /* How datagrams on a socket are framed. */
 enum dataplane_sock_kind {
-	DATAPLANE_SOCK_IKE, /* the gateway's port 500: plain IKE, no marker */
+	DATAPLANE_SOCK_IKE,  /* the gateway's port 500: plain IKE, no marker */
 	DATAPLANE_SOCK_NATT, /* the gateway's port 4500: RFC 3948 demultiplexing */
 	/* the client's one ephemeral socket: RFC 3948 from the peer's 4500, plain IKE from
 	 * its 500 (IKE_SA_INIT goes to 500, everything after to 4500, PROTOCOL.md §2) */
@@ -52,20 +52,20 @@ enum dataplane_sock_kind {
 
 /* Why a packet was dropped; counted per reason (X-macro names in dataplane.c). */
 enum dataplane_drop {
-	DATAPLANE_DROP_MALFORMED, /* too short, reserved SPI, not ESP (RFC 4303 §2.1) */
-	DATAPLANE_DROP_NO_SA, /* unknown inbound SPI */
-	DATAPLANE_DROP_AUTH, /* ICV mismatch */
-	DATAPLANE_DROP_REPLAY, /* RFC 4303 §3.4.3 */
-	DATAPLANE_DROP_ESP_PROTO, /* authentic, but padding / next header / inner broken */
-	DATAPLANE_DROP_NOT_IP, /* TUN handed us something not IPv4/IPv6 */
-	DATAPLANE_DROP_NO_ROUTE, /* gateway: no SA for the inner destination */
-	DATAPLANE_DROP_NO_PEER, /* gateway: SA whose peer address is not known yet */
-	DATAPLANE_DROP_QUEUE_FULL, /* client reconnecting, queue at its bound */
-	DATAPLANE_DROP_QUEUE_FLUSHED, /* dropped by dataplane_queue_drop() */
-	DATAPLANE_DROP_EXPIRED, /* outbound SA at its hard lifetime or sequence end */
-	DATAPLANE_DROP_TOO_BIG, /* sealed packet larger than a buffer */
-	DATAPLANE_DROP_SEND, /* sendmmsg failed */
-	DATAPLANE_DROP_TUN_WRITE, /* write to TUN failed */
+	DATAPLANE_DROP_MALFORMED,      /* too short, reserved SPI, not ESP (RFC 4303 §2.1) */
+	DATAPLANE_DROP_NO_SA,	       /* unknown inbound SPI */
+	DATAPLANE_DROP_AUTH,	       /* ICV mismatch */
+	DATAPLANE_DROP_REPLAY,	       /* RFC 4303 §3.4.3 */
+	DATAPLANE_DROP_ESP_PROTO,      /* authentic, but padding / next header / inner broken */
+	DATAPLANE_DROP_NOT_IP,	       /* TUN handed us something not IPv4/IPv6 */
+	DATAPLANE_DROP_NO_ROUTE,       /* gateway: no SA for the inner destination */
+	DATAPLANE_DROP_NO_PEER,	       /* gateway: SA whose peer address is not known yet */
+	DATAPLANE_DROP_QUEUE_FULL,     /* client reconnecting, queue at its bound */
+	DATAPLANE_DROP_QUEUE_FLUSHED,  /* dropped by dataplane_queue_drop() */
+	DATAPLANE_DROP_EXPIRED,	       /* outbound SA at its hard lifetime or sequence end */
+	DATAPLANE_DROP_TOO_BIG,	       /* sealed packet larger than a buffer */
+	DATAPLANE_DROP_SEND,	       /* sendmmsg failed */
+	DATAPLANE_DROP_TUN_WRITE,      /* write to TUN failed */
 	DATAPLANE_DROP_IKE_QUEUE_FULL, /* main thread not keeping up with IKE */
 	_DATAPLANE_DROP_MAX,
 };
@@ -99,8 +99,8 @@ _must_check_ int dataplane_socket_set(struct dataplane *dp, unsigned int idx, in
 /* ---- IKE between the sockets and the main thread ---- */
 
 struct dataplane_ike_packet {
-	unsigned int sock; /* socket index it arrived on */
-	bool marker; /* it came behind the non-ESP marker: answer with one */
+	unsigned int sock;	      /* socket index it arrived on */
+	bool marker;		      /* it came behind the non-ESP marker: answer with one */
 	struct sockaddr_storage from; /* the peer, as the NAT shows it */
 	socklen_t from_len;
 	struct sockaddr_storage local; /* our address (IP_PKTINFO) and the socket's port */
@@ -122,7 +122,7 @@ _must_check_ int dataplane_ike_send(struct dataplane *dp, unsigned int sock,
 
 struct dataplane_sa {
 	struct esp_sa *in, *out; /* both given; owned by the data plane on success */
-	unsigned int sock; /* socket the ESP goes out on */
+	unsigned int sock;	 /* socket the ESP goes out on */
 	/* The peer's 4500; in gateway mode updated from each valid ESP packet (NAT
 	 * rebinding, RFC 7296 §2.23); peer_len 0 = learn it from the first one. */
 	struct sockaddr_storage peer;
@@ -161,8 +161,8 @@ _must_check_ int dataplane_sa_get_stats(struct dataplane *dp, uint32_t spi_in,
 					struct dataplane_sa_stats *ret);
 
 struct dataplane_stats {
-	uint64_t tun_rx_packets, tun_rx_bytes; /* read from TUN */
-	uint64_t tun_tx_packets, tun_tx_bytes; /* written to TUN */
+	uint64_t tun_rx_packets, tun_rx_bytes;	 /* read from TUN */
+	uint64_t tun_tx_packets, tun_tx_bytes;	 /* written to TUN */
 	uint64_t esp_tx_packets, esp_rx_packets; /* sealed and sent, opened */
 	uint64_t udp_rx_packets;
 	uint64_t ike_rx_packets, ike_tx_packets;

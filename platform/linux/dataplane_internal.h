@@ -18,7 +18,7 @@
 
 #include "platform/linux/dataplane.h"
 
-#define DP_BATCH 32 /* datagrams per recvmmsg/sendmmsg, packets per TUN burst */
+#define DP_BATCH    32 /* datagrams per recvmmsg/sendmmsg, packets per TUN burst */
 #define DP_BUF_SIZE (65536 + ESP_HEADROOM_MAX + ESP_TRAILER_MAX)
 
 struct dp_tunnel {
@@ -73,9 +73,9 @@ struct dataplane {
 	pthread_t rx_thread, tx_thread;
 	bool running;
 	atomic_bool stop;
-	int rx_wake, tx_wake; /* eventfds */
+	int rx_wake, tx_wake;	    /* eventfds */
 	atomic_bool queue_drop_req; /* main -> TX */
-	uint64_t last_tx; /* usec_t of the last datagram sent to the peer, any thread */
+	uint64_t last_tx;	    /* usec_t of the last datagram sent to the peer, any thread */
 
 	/* IKE towards the main thread */
 	pthread_mutex_t ike_lock;
@@ -117,8 +117,8 @@ struct dp_tunnel *dataplane_tunnel_by_dst(struct dataplane *dp, const uint8_t *i
 /* RX side hands IKE to the main thread. */
 void dataplane_ike_push(struct dataplane *dp, unsigned int sock, bool marker,
 			const struct sockaddr_storage *from, socklen_t from_len,
-			const struct sockaddr_storage *local, socklen_t local_len,
-			const uint8_t *p, size_t n);
+			const struct sockaddr_storage *local, socklen_t local_len, const uint8_t *p,
+			size_t n);
 
 /* Sends one datagram, waiting briefly when the socket buffer is full. */
 int dataplane_send_one(int fd, const struct sockaddr_storage *to, socklen_t to_len,

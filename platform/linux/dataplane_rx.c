@@ -8,7 +8,7 @@
  * they came from (NAT rebinding, RFC 7296 §2.23 / RFC 3948 §2).
  */
 #define _GNU_SOURCE /* recvmmsg, sendmmsg, IP_PKTINFO, pthread_setname_np */
-#define LOG_MODULE "dataplane"
+#define LOG_MODULE  "dataplane"
 #include "platform/linux/dataplane_internal.h"
 
 #include <poll.h>
@@ -19,8 +19,8 @@
 #include "core/log.h"
 #include "core/xmalloc.h"
 
-#define IKE_PORT 500
-#define CMSG_LEN_MAX CMSG_SPACE(sizeof(struct in6_pktinfo))
+#define IKE_PORT	500
+#define CMSG_LEN_MAX	CMSG_SPACE(sizeof(struct in6_pktinfo))
 #define BURSTS_PER_LOCK 8 /* let a waiting SA install in between */
 
 struct rx_state {
@@ -74,8 +74,8 @@ static void push_ike(struct dataplane *dp, struct rx_state *st, unsigned int soc
 	struct sockaddr_storage local;
 	socklen_t local_len = local_addr(&dp->socks[sock], &st->msgs[i].msg_hdr, &local);
 
-	dataplane_ike_push(dp, sock, marker, &st->from[i], st->msgs[i].msg_hdr.msg_namelen,
-			   &local, local_len, p, n);
+	dataplane_ike_push(dp, sock, marker, &st->from[i], st->msgs[i].msg_hdr.msg_namelen, &local,
+			   local_len, p, n);
 }
 
 /* Gateway: the latest authentic packet tells where the client is now. */
@@ -88,8 +88,7 @@ static void learn_peer(struct dp_tunnel *t, unsigned int sock, const struct sock
 		t->peer_len = from_len;
 		t->sock = sock;
 		pthread_mutex_unlock(&t->peer_lock);
-		log_debug("esp %08x: peer moved (port %u)", esp_sa_spi(t->in),
-			  sockaddr_port(from));
+		log_debug("esp %08x: peer moved (port %u)", esp_sa_spi(t->in), sockaddr_port(from));
 		return;
 	}
 	pthread_mutex_unlock(&t->peer_lock);
@@ -149,8 +148,7 @@ static void handle_esp(struct dataplane *dp, struct rx_state *st, unsigned int s
 		write_tun(dp, p + off, len);
 }
 
-static void handle_datagram(struct dataplane *dp, struct rx_state *st, unsigned int sock,
-			    size_t i)
+static void handle_datagram(struct dataplane *dp, struct rx_state *st, unsigned int sock, size_t i)
 {
 	uint8_t *p = st->bufs + i * DP_BUF_SIZE;
 	size_t n = st->msgs[i].msg_len, off = 0;
@@ -222,12 +220,12 @@ static void receive(struct dataplane *dp, struct rx_state *st, unsigned int sock
 static void rebuild_pollset(struct dataplane *dp, struct rx_state *st)
 {
 	st->gen = atomic_load(&dp->sock_gen);
-	st->pfd[0] = (struct pollfd){ .fd = dp->rx_wake, .events = POLLIN };
+	st->pfd[0] = (struct pollfd){.fd = dp->rx_wake, .events = POLLIN};
 	st->npfd = 1;
 	for (unsigned int s = 0; s < DATAPLANE_SOCK_MAX; s++) {
 		if (dp->socks[s].fd < 0)
 			continue;
-		st->pfd[st->npfd] = (struct pollfd){ .fd = dp->socks[s].fd, .events = POLLIN };
+		st->pfd[st->npfd] = (struct pollfd){.fd = dp->socks[s].fd, .events = POLLIN};
 		st->sock_of[st->npfd++] = s;
 	}
 }

@@ -15,7 +15,7 @@
  * installed; never sent in clear. The rest is dropped and counted.
  */
 #define _GNU_SOURCE /* recvmmsg, sendmmsg, IP_PKTINFO, pthread_setname_np */
-#define LOG_MODULE "dataplane"
+#define LOG_MODULE  "dataplane"
 #include "platform/linux/dataplane_internal.h"
 
 #include <poll.h>
@@ -29,7 +29,7 @@
 #define TUN_ERROR_PAUSE_MS 10
 
 struct tx_state {
-	uint8_t *bufs; /* DP_BATCH buffers of DP_BUF_SIZE */
+	uint8_t *bufs;	       /* DP_BATCH buffers of DP_BUF_SIZE */
 	size_t lens[DP_BATCH]; /* inner packet lengths, at ESP_HEADROOM_MAX */
 	size_t n_in;
 	/* the outgoing batch */
@@ -94,7 +94,7 @@ static void send_run(struct dataplane *dp, struct tx_state *st, size_t from, siz
 			continue;
 		}
 		if ((errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) && !waited) {
-			struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+			struct pollfd pfd = {.fd = fd, .events = POLLOUT};
 
 			(void)poll(&pfd, 1, 50);
 			waited = true;
@@ -183,9 +183,11 @@ static void seal_one(struct dataplane *dp, struct tx_state *st, size_t i)
 		log_debug_ratelimited("esp %08x: not sealed: %s", esp_sa_spi(t->out), err_str(r));
 		return;
 	}
-	st->iov[k] = (struct iovec){ .iov_base = out, .iov_len = len };
-	st->msgs[k].msg_hdr = (struct msghdr){ .msg_name = &st->to[k], .msg_namelen = to_len,
-					       .msg_iov = &st->iov[k], .msg_iovlen = 1 };
+	st->iov[k] = (struct iovec){.iov_base = out, .iov_len = len};
+	st->msgs[k].msg_hdr = (struct msghdr){.msg_name = &st->to[k],
+					      .msg_namelen = to_len,
+					      .msg_iov = &st->iov[k],
+					      .msg_iovlen = 1};
 	st->n_out++;
 }
 
@@ -254,7 +256,7 @@ static void read_tun_burst(struct dataplane *dp, struct tx_state *st)
 static int keepalive(struct dataplane *dp)
 {
 	static const uint8_t ff = 0xFF; /* RFC 3948 §2.3 */
-	struct iovec iov = { (void *)&ff, 1 };
+	struct iovec iov = {(void *)&ff, 1};
 	struct sockaddr_storage to;
 	socklen_t to_len = 0;
 	usec_t now, due;
@@ -295,8 +297,8 @@ void *dataplane_tx_thread(void *arg)
 {
 	struct dataplane *dp = arg;
 	struct tx_state *st = xcalloc(1, sizeof(*st));
-	struct pollfd pfd[2] = { { .fd = dp->cfg.tun_fd, .events = POLLIN },
-				 { .fd = dp->tx_wake, .events = POLLIN } };
+	struct pollfd pfd[2] = {{.fd = dp->cfg.tun_fd, .events = POLLIN},
+				{.fd = dp->tx_wake, .events = POLLIN}};
 
 	st->bufs = xmalloc((size_t)DP_BATCH * DP_BUF_SIZE);
 	while (!atomic_load(&dp->stop)) {

@@ -19,14 +19,14 @@
 
 #define SPI 0x4303abcdu
 
-static const size_t sizes[] = { 64, 512, 1400 };
+static const size_t sizes[] = {64, 512, 1400};
 
 static struct esp_sa *sa_new(enum esp_transform t, enum esp_dir dir)
 {
-	static const size_t integ_len[_ESP_TRANSFORM_MAX] = { 0, 32, 48, 64 };
+	static const size_t integ_len[_ESP_TRANSFORM_MAX] = {0, 32, 48, 64};
 	uint8_t k[64];
 	struct secret *encr, *integ = NULL;
-	struct esp_sa_params p = { .spi = SPI, .dir = dir, .transform = t, .rng = &rng_system };
+	struct esp_sa_params p = {.spi = SPI, .dir = dir, .transform = t, .rng = &rng_system};
 	struct esp_sa *sa = NULL;
 
 	memset(k, 0x42, sizeof(k));
@@ -81,7 +81,8 @@ static double bench_open(enum esp_transform t, size_t n, double secs)
 	make_ip(inner, n);
 	while (busy < (usec_t)(secs * USEC_PER_SEC)) {
 		for (int i = 0; i < RING; i++)
-			if (esp_seal(out, ESP_NH_IPV4, inner, n, ring[i], sizeof(ring[i]), &lens[i]) < 0)
+			if (esp_seal(out, ESP_NH_IPV4, inner, n, ring[i], sizeof(ring[i]),
+				     &lens[i]) < 0)
 				abort();
 		t0 = clock_monotonic_now();
 		for (int i = 0; i < RING; i++, count++) {

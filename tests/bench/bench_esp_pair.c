@@ -61,7 +61,8 @@ static void parse_addr(const char *s, struct sockaddr_in *ret)
 	if (!colon)
 		usage();
 	*colon = 0;
-	*ret = (struct sockaddr_in){ .sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(colon + 1)) };
+	*ret = (struct sockaddr_in){.sin_family = AF_INET,
+				    .sin_port = htons((uint16_t)atoi(colon + 1))};
 	if (inet_pton(AF_INET, buf, &ret->sin_addr) != 1) {
 		fprintf(stderr, "bench_esp_pair: not an IPv4 address: '%s'\n", buf);
 		exit(2);
@@ -71,14 +72,18 @@ static void parse_addr(const char *s, struct sockaddr_in *ret)
 static void parse_opts(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
-		{ "role", required_argument, NULL, 'r' },      { "tun", required_argument, NULL, 't' },
-		{ "local", required_argument, NULL, 'l' },     { "peer", required_argument, NULL, 'p' },
-		{ "inner", required_argument, NULL, 'i' },     { "transform", required_argument, NULL, 'x' },
-		{ "keepalive-ms", required_argument, NULL, 'k' }, { NULL, 0, NULL, 0 },
+		{"role", required_argument, NULL, 'r'},
+		{"tun", required_argument, NULL, 't'},
+		{"local", required_argument, NULL, 'l'},
+		{"peer", required_argument, NULL, 'p'},
+		{"inner", required_argument, NULL, 'i'},
+		{"transform", required_argument, NULL, 'x'},
+		{"keepalive-ms", required_argument, NULL, 'k'},
+		{NULL, 0, NULL, 0},
 	};
 	int c;
 
-	*o = (struct opts){ .transform = ESP_TRANSFORM_AES_GCM_16_256, .keepalive_ms = 20000 };
+	*o = (struct opts){.transform = ESP_TRANSFORM_AES_GCM_16_256, .keepalive_ms = 20000};
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
@@ -116,7 +121,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 
 static int tun_open(const char *name)
 {
-	struct ifreq ifr = { .ifr_flags = IFF_TUN | IFF_NO_PI };
+	struct ifreq ifr = {.ifr_flags = IFF_TUN | IFF_NO_PI};
 	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
 
 	if (fd < 0)
@@ -151,9 +156,9 @@ static struct esp_sa *sa_for(enum esp_transform t, uint32_t spi, enum esp_dir di
 {
 	uint8_t k[64];
 	struct secret *encr, *integ = NULL;
-	struct esp_sa_params p = { .spi = spi, .dir = dir, .transform = t, .rng = &rng_system };
+	struct esp_sa_params p = {.spi = spi, .dir = dir, .transform = t, .rng = &rng_system};
 	struct esp_sa *sa = NULL;
-	static const size_t integ_len[_ESP_TRANSFORM_MAX] = { 0, 32, 48, 64 };
+	static const size_t integ_len[_ESP_TRANSFORM_MAX] = {0, 32, 48, 64};
 
 	for (size_t i = 0; i < sizeof(k); i++)
 		k[i] = (uint8_t)(spi >> (8 * (i % 4)) ^ (i * 37));
@@ -174,7 +179,7 @@ static struct esp_sa *sa_for(enum esp_transform t, uint32_t spi, enum esp_dir di
 static int install(struct dataplane *dp, const struct opts *o, unsigned int gen)
 {
 	uint32_t c2g = SPI_BASE_C2G + gen, g2c = SPI_BASE_G2C + gen;
-	struct dataplane_sa sa = { .sock = 0 };
+	struct dataplane_sa sa = {.sock = 0};
 
 	sa.in = sa_for(o->transform, o->gateway ? c2g : g2c, ESP_DIR_IN);
 	sa.out = sa_for(o->transform, o->gateway ? g2c : c2g, ESP_DIR_OUT);
@@ -194,14 +199,16 @@ static void print_stats(struct dataplane *dp, uint32_t spi_in)
 	struct dataplane_sa_stats sst;
 
 	dataplane_get_stats(dp, &st);
-	printf("tun_rx_packets=%llu\ntun_tx_packets=%llu\nesp_tx_packets=%llu\nesp_rx_packets=%llu\n"
+	printf("tun_rx_packets=%llu\ntun_tx_packets=%llu\nesp_tx_packets=%llu\nesp_rx_packets=%"
+	       "llu\n"
 	       "keepalive_tx=%llu\nkeepalive_rx=%llu\nqueued=%llu\n",
 	       (unsigned long long)st.tun_rx_packets, (unsigned long long)st.tun_tx_packets,
 	       (unsigned long long)st.esp_tx_packets, (unsigned long long)st.esp_rx_packets,
 	       (unsigned long long)st.keepalive_tx, (unsigned long long)st.keepalive_rx,
 	       (unsigned long long)st.queued);
 	for (unsigned int d = 0; d < _DATAPLANE_DROP_MAX; d++)
-		printf("drop_%s=%llu\n", dataplane_drop_to_string(d), (unsigned long long)st.drops[d]);
+		printf("drop_%s=%llu\n", dataplane_drop_to_string(d),
+		       (unsigned long long)st.drops[d]);
 	if (dataplane_sa_get_stats(dp, spi_in, &sst) == 0)
 		printf("sa_in=%08x\nsa_in_packets=%llu\nsa_out_packets=%llu\n", sst.spi_in,
 		       (unsigned long long)sst.in.packets, (unsigned long long)sst.out.packets);
@@ -249,16 +256,18 @@ int main(int argc, char **argv)
 		perror("bench_esp_pair: tun/udp");
 		return 1;
 	}
-	cfg = (struct dataplane_config){ .mode = o.gateway ? DATAPLANE_MODE_GATEWAY : DATAPLANE_MODE_CLIENT,
-					 .tun_fd = tun,
-					 .keepalive_interval = (usec_t)o.keepalive_ms * USEC_PER_MSEC };
+	cfg = (struct dataplane_config){
+		.mode = o.gateway ? DATAPLANE_MODE_GATEWAY : DATAPLANE_MODE_CLIENT,
+		.tun_fd = tun,
+		.keepalive_interval = (usec_t)o.keepalive_ms * USEC_PER_MSEC};
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	if (dataplane_new(&cfg, &dp) < 0 ||
-	    dataplane_socket_set(dp, 0, udp, o.gateway ? DATAPLANE_SOCK_NATT : DATAPLANE_SOCK_CLIENT) < 0 ||
+	    dataplane_socket_set(dp, 0, udp,
+				 o.gateway ? DATAPLANE_SOCK_NATT : DATAPLANE_SOCK_CLIENT) < 0 ||
 	    install(dp, &o, gen) < 0 || dataplane_start(dp) < 0) {
 		fprintf(stderr, "bench_esp_pair: data plane setup failed\n");
 		return 1;

@@ -31,17 +31,19 @@
 #include "esp/esp.h"
 #include "platform/linux/dataplane.h"
 
-#define SPI_C2G 0x10010001u /* client out = gateway in */
-#define SPI_G2C 0x20020002u /* gateway out = client in */
-#define SPI2_C2G 0x50050005u /* the pair after a rekey */
-#define SPI2_G2C 0x60060006u
+#define SPI_C2G	     0x10010001u /* client out = gateway in */
+#define SPI_G2C	     0x20020002u /* gateway out = client in */
+#define SPI2_C2G     0x50050005u /* the pair after a rekey */
+#define SPI2_G2C     0x60060006u
 #define INNER_CLIENT "192.168.20.5"
 #define INNER_REMOTE "10.201.0.1"
 
-static const uint8_t key_c2g[36] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18,
-				     19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36 };
-static const uint8_t key_g2c[36] = { 99, 98, 97, 96, 95, 94, 93, 92, 91, 90, 89, 88, 87, 86, 85, 84, 83,
-				     82, 81, 80, 79, 78, 77, 76, 75, 74, 73, 72, 71, 70, 69, 68, 67, 66, 65, 64 };
+static const uint8_t key_c2g[36] = {1,	2,  3,	4,  5,	6,  7,	8,  9,	10, 11, 12,
+				    13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24,
+				    25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36};
+static const uint8_t key_g2c[36] = {99, 98, 97, 96, 95, 94, 93, 92, 91, 90, 89, 88,
+				    87, 86, 85, 84, 83, 82, 81, 80, 79, 78, 77, 76,
+				    75, 74, 73, 72, 71, 70, 69, 68, 67, 66, 65, 64};
 
 struct side {
 	struct dataplane *dp;
@@ -59,8 +61,8 @@ struct env {
 static struct esp_sa *sa_new(uint32_t spi, enum esp_dir dir, const uint8_t *key)
 {
 	struct secret *k = secret_from(key, 36);
-	struct esp_sa_params p = { .spi = spi, .dir = dir,
-				   .transform = ESP_TRANSFORM_AES_GCM_16_256, .encr = k };
+	struct esp_sa_params p = {
+		.spi = spi, .dir = dir, .transform = ESP_TRANSFORM_AES_GCM_16_256, .encr = k};
 	struct esp_sa *sa = NULL;
 
 	assert_int_equal(esp_sa_new(&p, &sa), 0);
@@ -74,7 +76,8 @@ static int udp_socket(struct sockaddr_in *ret)
 	socklen_t len = sizeof(*ret);
 
 	assert_true(fd >= 0);
-	*ret = (struct sockaddr_in){ .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	*ret = (struct sockaddr_in){.sin_family = AF_INET,
+				    .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	assert_int_equal(bind(fd, (struct sockaddr *)ret, sizeof(*ret)), 0);
 	assert_int_equal(getsockname(fd, (struct sockaddr *)ret, &len), 0);
 	return fd;
@@ -83,7 +86,7 @@ static int udp_socket(struct sockaddr_in *ret)
 static void side_init(struct side *s, enum dataplane_mode mode, usec_t keepalive)
 {
 	int sv[2];
-	struct dataplane_config cfg = { .mode = mode, .keepalive_interval = keepalive };
+	struct dataplane_config cfg = {.mode = mode, .keepalive_interval = keepalive};
 
 	assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv), 0);
 	s->tun_app = sv[0];
@@ -117,7 +120,7 @@ static size_t ip4(uint8_t *p, size_t n, const char *src, const char *dst, uint8_
 /* Reads one datagram within ms; returns its length, or -1 on timeout. */
 static ssize_t recv_within(int fd, uint8_t *buf, size_t cap, int ms)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
 
 	if (poll(&pfd, 1, ms) <= 0)
 		return -1;
@@ -142,7 +145,7 @@ static void expect_nothing(int fd, int ms)
 
 static struct dataplane_ike_packet *pop_within(struct dataplane *dp, int ms)
 {
-	struct pollfd pfd = { .fd = dataplane_ike_fd(dp), .events = POLLIN };
+	struct pollfd pfd = {.fd = dataplane_ike_fd(dp), .events = POLLIN};
 	struct dataplane_ike_packet *pkt = NULL;
 
 	/* level-triggered: the fd stays readable until a pop finds the queue empty */
@@ -174,8 +177,9 @@ static uint64_t wait_stat(struct dataplane *dp, size_t off, uint64_t want)
 
 static void install_client(struct env *e, uint32_t out_spi, uint32_t in_spi)
 {
-	struct dataplane_sa sa = { .in = sa_new(in_spi, ESP_DIR_IN, key_g2c),
-				   .out = sa_new(out_spi, ESP_DIR_OUT, key_c2g), .sock = 0 };
+	struct dataplane_sa sa = {.in = sa_new(in_spi, ESP_DIR_IN, key_g2c),
+				  .out = sa_new(out_spi, ESP_DIR_OUT, key_c2g),
+				  .sock = 0};
 
 	memcpy(&sa.peer, &e->g.addr, sizeof(e->g.addr));
 	sa.peer_len = sizeof(e->g.addr);
@@ -186,9 +190,10 @@ static void install_client(struct env *e, uint32_t out_spi, uint32_t in_spi)
 static void install_gateway_at(struct env *e, uint32_t in_spi, uint32_t out_spi,
 			       const struct sockaddr_in *peer)
 {
-	struct dataplane_sa sa = { .in = sa_new(in_spi, ESP_DIR_IN, key_c2g),
-				   .out = sa_new(out_spi, ESP_DIR_OUT, key_g2c),
-				   .sock = 0, .has_inner4 = true };
+	struct dataplane_sa sa = {.in = sa_new(in_spi, ESP_DIR_IN, key_c2g),
+				  .out = sa_new(out_spi, ESP_DIR_OUT, key_g2c),
+				  .sock = 0,
+				  .has_inner4 = true};
 
 	assert_int_equal(inet_pton(AF_INET, INNER_CLIENT, &sa.inner4), 1);
 	if (peer) {
@@ -241,8 +246,10 @@ static void queue_then_flush_and_both_directions(void **state)
 	install_gateway(e, SPI_C2G, SPI_G2C);
 	/* no client SA yet ("reconnecting"): packets wait, nothing goes out in clear */
 	for (int i = 0; i < 3; i++)
-		assert_int_equal(write(e->c.tun_app, pkt, ip4(pkt, 100 + i, INNER_CLIENT, INNER_REMOTE,
-							     (uint8_t)(0xa0 + i))), 100 + i);
+		assert_int_equal(
+			write(e->c.tun_app, pkt,
+			      ip4(pkt, 100 + i, INNER_CLIENT, INNER_REMOTE, (uint8_t)(0xa0 + i))),
+			100 + i);
 	assert_int_equal(WAIT_STAT(e->c.dp, queued, 3), 3);
 	expect_nothing(e->g.tun_app, 100);
 	dataplane_get_stats(e->g.dp, &st);
@@ -272,7 +279,8 @@ static void queue_then_flush_and_both_directions(void **state)
 	assert_int_equal(((struct sockaddr_in *)&sst.peer)->sin_port, e->c.addr.sin_port);
 
 	/* gateway: no SA for this inner destination */
-	assert_int_equal(write(e->g.tun_app, pkt, ip4(pkt, 60, INNER_REMOTE, "192.168.20.99", 1)), 60);
+	assert_int_equal(write(e->g.tun_app, pkt, ip4(pkt, 60, INNER_REMOTE, "192.168.20.99", 1)),
+			 60);
 	assert_int_equal(WAIT_STAT(e->g.dp, drops[DATAPLANE_DROP_NO_ROUTE], 1), 1);
 	/* not an IP packet */
 	memset(pkt, 0, 30);
@@ -284,7 +292,7 @@ static void ike_marker_demux_and_send(void **state)
 {
 	struct env *e = *state;
 	struct dataplane_ike_packet *pkt;
-	const uint8_t ike[] = { 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99 };
+	const uint8_t ike[] = {0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99};
 
 	/* client -> gateway 4500, behind the marker */
 	assert_int_equal(dataplane_ike_send(e->c.dp, 0, (struct sockaddr *)&e->g.addr,
@@ -332,21 +340,25 @@ static void hostile_datagrams_are_counted(void **state)
 	struct env *e = *state;
 	struct sockaddr_in a;
 	int fd = udp_socket(&a);
-	uint8_t junk[64] = { 0 };
+	uint8_t junk[64] = {0};
 	struct dataplane_stats st;
 
 	/* keepalive, reserved SPI, unknown SPI, forged ESP on a known SPI, 2 bytes */
-	assert_int_equal(sendto(fd, (uint8_t[]){ 0xff }, 1, 0, (struct sockaddr *)&e->g.addr,
+	assert_int_equal(sendto(fd, (uint8_t[]){0xff}, 1, 0, (struct sockaddr *)&e->g.addr,
 				sizeof(e->g.addr)),
 			 1);
 	be32_store(junk, 200);
-	assert_int_equal(sendto(fd, junk, 40, 0, (struct sockaddr *)&e->g.addr, sizeof(e->g.addr)), 40);
+	assert_int_equal(sendto(fd, junk, 40, 0, (struct sockaddr *)&e->g.addr, sizeof(e->g.addr)),
+			 40);
 	be32_store(junk, 0x77777777);
-	assert_int_equal(sendto(fd, junk, 40, 0, (struct sockaddr *)&e->g.addr, sizeof(e->g.addr)), 40);
+	assert_int_equal(sendto(fd, junk, 40, 0, (struct sockaddr *)&e->g.addr, sizeof(e->g.addr)),
+			 40);
 	be32_store(junk, SPI_C2G);
 	be32_store(junk + 4, 1u << 30);
-	assert_int_equal(sendto(fd, junk, 64, 0, (struct sockaddr *)&e->g.addr, sizeof(e->g.addr)), 64);
-	assert_int_equal(sendto(fd, junk, 2, 0, (struct sockaddr *)&e->g.addr, sizeof(e->g.addr)), 2);
+	assert_int_equal(sendto(fd, junk, 64, 0, (struct sockaddr *)&e->g.addr, sizeof(e->g.addr)),
+			 64);
+	assert_int_equal(sendto(fd, junk, 2, 0, (struct sockaddr *)&e->g.addr, sizeof(e->g.addr)),
+			 2);
 	assert_int_equal(WAIT_STAT(e->g.dp, drops[DATAPLANE_DROP_AUTH], 1), 1);
 	assert_int_equal(WAIT_STAT(e->g.dp, keepalive_rx, 1), 1);
 	assert_int_equal(WAIT_STAT(e->g.dp, drops[DATAPLANE_DROP_MALFORMED], 2), 2);
@@ -384,14 +396,15 @@ static void gateway_follows_nat_rebinding(void **state)
 
 	/* the same SA from a new port; seq far ahead of what the client used */
 	for (int i = 0; i < 1000; i++)
-		assert_int_equal(esp_seal(out, ESP_NH_IPV4, inner, ip4(inner, 200, INNER_CLIENT, INNER_REMOTE, 0x42),
-					  pkt, sizeof(pkt), &len),
+		assert_int_equal(esp_seal(out, ESP_NH_IPV4, inner,
+					  ip4(inner, 200, INNER_CLIENT, INNER_REMOTE, 0x42), pkt,
+					  sizeof(pkt), &len),
 				 0);
 	assert_int_equal(sendto(fd, pkt, len, 0, (struct sockaddr *)&e->g.addr, sizeof(e->g.addr)),
 			 (ssize_t)len);
 	expect_inner(e->g.tun_app, 0x42, 200);
-	assert_int_equal(write(e->g.tun_app, inner, ip4(inner, 120, INNER_REMOTE, INNER_CLIENT, 0x43)),
-			 120);
+	assert_int_equal(
+		write(e->g.tun_app, inner, ip4(inner, 120, INNER_REMOTE, INNER_CLIENT, 0x43)), 120);
 	n = recv_within(fd, pkt, sizeof(pkt), 2000);
 	assert_true(n > 0);
 	assert_int_equal(esp_open(in, pkt, (size_t)n, &off, &ilen, &nh), 0);
@@ -416,9 +429,11 @@ static void rekey_make_before_break(void **state)
 
 	install_gateway_at(e, SPI2_C2G, SPI2_G2C, &e->c.addr); /* responder first */
 	install_client(e, SPI2_C2G, SPI2_G2C);
-	assert_int_equal(write(e->c.tun_app, inner, ip4(inner, 90, INNER_CLIENT, INNER_REMOTE, 0x71)), 90);
+	assert_int_equal(
+		write(e->c.tun_app, inner, ip4(inner, 90, INNER_CLIENT, INNER_REMOTE, 0x71)), 90);
 	expect_inner(e->g.tun_app, 0x71, 90);
-	assert_int_equal(write(e->g.tun_app, inner, ip4(inner, 91, INNER_REMOTE, INNER_CLIENT, 0x72)), 91);
+	assert_int_equal(
+		write(e->g.tun_app, inner, ip4(inner, 91, INNER_REMOTE, INNER_CLIENT, 0x72)), 91);
 	expect_inner(e->c.tun_app, 0x72, 91);
 	assert_int_equal(dataplane_sa_get_stats(e->g.dp, SPI2_C2G, &sst), 0);
 	assert_int_equal(sst.in.packets, 1);
@@ -457,7 +472,8 @@ static void reconnect_switches_socket_and_sas(void **state)
 
 	assert_int_equal(dataplane_sa_remove(e->c.dp, SPI2_G2C), 0);
 	assert_int_equal(dataplane_sa_remove(e->c.dp, SPI2_G2C), -ENOENT);
-	assert_int_equal(write(e->c.tun_app, pkt, ip4(pkt, 300, INNER_CLIENT, INNER_REMOTE, 0x61)), 300);
+	assert_int_equal(write(e->c.tun_app, pkt, ip4(pkt, 300, INNER_CLIENT, INNER_REMOTE, 0x61)),
+			 300);
 	assert_int_equal(WAIT_STAT(e->c.dp, queued, 1), 1);
 	/* old socket goes away; the dp no longer touches it once this returns */
 	assert_int_equal(dataplane_socket_set(e->c.dp, 0, fd, DATAPLANE_SOCK_CLIENT), 0);
@@ -468,7 +484,8 @@ static void reconnect_switches_socket_and_sas(void **state)
 	install_client(e, 0x30030003u, 0x40040004u);
 	expect_inner(e->g.tun_app, 0x61, 300);
 	assert_int_equal(dataplane_sa_remove(e->g.dp, SPI2_C2G), 0);
-	assert_int_equal(write(e->g.tun_app, pkt, ip4(pkt, 500, INNER_REMOTE, INNER_CLIENT, 0x62)), 500);
+	assert_int_equal(write(e->g.tun_app, pkt, ip4(pkt, 500, INNER_REMOTE, INNER_CLIENT, 0x62)),
+			 500);
 	expect_inner(e->c.tun_app, 0x62, 500);
 	dataplane_get_stats(e->g.dp, &st);
 	assert_int_equal(st.drops[DATAPLANE_DROP_NO_ROUTE], 1); /* only the earlier one */
@@ -483,18 +500,20 @@ static void queue_is_bounded_and_droppable(void **state)
 
 	assert_int_equal(dataplane_sa_remove(e->c.dp, 0x40040004u), 0);
 	for (int i = 0; i < DATAPLANE_QUEUE_PACKETS + 20; i++)
-		assert_int_equal(write(e->c.tun_app, pkt, ip4(pkt, 100, INNER_CLIENT, INNER_REMOTE, 7)), 100);
+		assert_int_equal(
+			write(e->c.tun_app, pkt, ip4(pkt, 100, INNER_CLIENT, INNER_REMOTE, 7)),
+			100);
 	assert_int_equal(WAIT_STAT(e->c.dp, drops[DATAPLANE_DROP_QUEUE_FULL], 20), 20);
 	dataplane_get_stats(e->c.dp, &st);
 	assert_int_equal(st.queued, DATAPLANE_QUEUE_PACKETS);
 	/* the 1 MiB bound stops big packets earlier */
 	dataplane_queue_drop(e->c.dp);
-	assert_int_equal(WAIT_STAT(e->c.dp, drops[DATAPLANE_DROP_QUEUE_FLUSHED],
-				   DATAPLANE_QUEUE_PACKETS),
-			 DATAPLANE_QUEUE_PACKETS);
+	assert_int_equal(
+		WAIT_STAT(e->c.dp, drops[DATAPLANE_DROP_QUEUE_FLUSHED], DATAPLANE_QUEUE_PACKETS),
+		DATAPLANE_QUEUE_PACKETS);
 	for (int i = 0; i < 20; i++)
-		assert_int_equal(write(e->c.tun_app, big, ip4(big, sizeof(big), INNER_CLIENT,
-							      INNER_REMOTE, 8)),
+		assert_int_equal(write(e->c.tun_app, big,
+				       ip4(big, sizeof(big), INNER_CLIENT, INNER_REMOTE, 8)),
 				 sizeof(big));
 	/* 17 * 60000 <= 1 MiB < 18 * 60000 */
 	assert_int_equal(WAIT_STAT(e->c.dp, drops[DATAPLANE_DROP_QUEUE_FULL], 23), 23);
@@ -507,8 +526,8 @@ static void queue_is_bounded_and_droppable(void **state)
 static void bad_arguments(void **state)
 {
 	struct env *e = *state;
-	struct dataplane_sa sa = { 0 };
-	struct dataplane_config cfg = { .mode = DATAPLANE_MODE_CLIENT, .tun_fd = -1 };
+	struct dataplane_sa sa = {0};
+	struct dataplane_config cfg = {.mode = DATAPLANE_MODE_CLIENT, .tun_fd = -1};
 	struct dataplane *dp = NULL;
 
 	assert_int_equal(dataplane_new(&cfg, &dp), -EINVAL);
@@ -520,8 +539,9 @@ static void bad_arguments(void **state)
 	sa.has_inner4 = true;
 	sa.inner4.s_addr = htonl(0xc0a81406);
 	assert_int_equal(dataplane_sa_install(e->g.dp, &sa), 0);
-	struct dataplane_sa dup = { .in = sa_new(0x5555, ESP_DIR_IN, key_c2g),
-				    .out = sa_new(0x7777, ESP_DIR_OUT, key_c2g), .has_inner4 = true };
+	struct dataplane_sa dup = {.in = sa_new(0x5555, ESP_DIR_IN, key_c2g),
+				   .out = sa_new(0x7777, ESP_DIR_OUT, key_c2g),
+				   .has_inner4 = true};
 	assert_int_equal(dataplane_sa_install(e->g.dp, &dup), -EEXIST); /* caller still owns */
 	esp_sa_free(dup.in);
 	esp_sa_free(dup.out);

@@ -20,15 +20,14 @@
 
 #define SPI_A 0x1a2b3c4du
 
-static const uint8_t key36[36] = { 0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,
-				   0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x11,
-				   0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1a,
-				   0x1b, 0x1c, 0x1d, 0x1e, 0x1f, 0xca, 0xfe, 0xba, 0xbe };
-static const uint8_t integ64[64] = { [0] = 0x55, [7] = 0x77, [31] = 0x31, [47] = 0x47,
-				     [63] = 0x63 };
-static const size_t integ_len[_ESP_TRANSFORM_MAX] = { 0, 32, 48, 64 };
-static const size_t icv_len[_ESP_TRANSFORM_MAX] = { 16, 16, 24, 32 };
-static const char *const digest[_ESP_TRANSFORM_MAX] = { NULL, "SHA256", "SHA384", "SHA512" };
+static const uint8_t key36[36] = {0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,
+				  0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x11,
+				  0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1a,
+				  0x1b, 0x1c, 0x1d, 0x1e, 0x1f, 0xca, 0xfe, 0xba, 0xbe};
+static const uint8_t integ64[64] = {[0] = 0x55, [7] = 0x77, [31] = 0x31, [47] = 0x47, [63] = 0x63};
+static const size_t integ_len[_ESP_TRANSFORM_MAX] = {0, 32, 48, 64};
+static const size_t icv_len[_ESP_TRANSFORM_MAX] = {16, 16, 24, 32};
+static const char *const digest[_ESP_TRANSFORM_MAX] = {NULL, "SHA256", "SHA384", "SHA512"};
 
 static struct rng_fake rng;
 
@@ -41,8 +40,13 @@ static struct esp_sa *make_sa(enum esp_transform t, enum esp_dir dir, struct esp
 	bool gcm = t == ESP_TRANSFORM_AES_GCM_16_256;
 	struct secret *encr = secret_from(key36, gcm ? 36 : 32);
 	struct secret *integ = gcm ? NULL : secret_from(integ64, integ_len[t]);
-	struct esp_sa_params p = { .spi = SPI_A, .dir = dir, .transform = t, .encr = encr,
-				   .integ = integ, .lifetime = lt, .rng = &rng.ops };
+	struct esp_sa_params p = {.spi = SPI_A,
+				  .dir = dir,
+				  .transform = t,
+				  .encr = encr,
+				  .integ = integ,
+				  .lifetime = lt,
+				  .rng = &rng.ops};
 	struct esp_sa *sa = NULL;
 
 	assert_int_equal(esp_sa_new(&p, &sa), 0);
@@ -53,9 +57,9 @@ static struct esp_sa *make_sa(enum esp_transform t, enum esp_dir dir, struct esp
 
 static struct pair make_pair(enum esp_transform t)
 {
-	struct esp_lifetime none = { 0 };
+	struct esp_lifetime none = {0};
 
-	return (struct pair){ make_sa(t, ESP_DIR_OUT, none), make_sa(t, ESP_DIR_IN, none) };
+	return (struct pair){make_sa(t, ESP_DIR_OUT, none), make_sa(t, ESP_DIR_IN, none)};
 }
 
 static void free_pair(struct pair *p)
@@ -88,7 +92,7 @@ static void seal_ok(struct esp_sa *out, const uint8_t *inner, size_t n, uint8_t 
 
 static void round_trip_every_transform(void **state)
 {
-	static const size_t sizes4[] = { 20, 21, 22, 23, 60, 1399, 1400, 1500, 9000, 65535 };
+	static const size_t sizes4[] = {20, 21, 22, 23, 60, 1399, 1400, 1500, 9000, 65535};
 	static uint8_t inner[65536], pkt[70000];
 	size_t len, off, ilen;
 	uint8_t nh;
@@ -149,12 +153,12 @@ static void gcm_matches_openssl_one_shot(void **state)
 	seal_ok(p.out, inner, sizeof(inner), ESP_NH_IPV4, pkt, &len);
 	assert_int_equal(len, 8 + 8 + pt_len + 16);
 	/* explicit IV: the 64-bit counter, here sequence number 1 */
-	static const uint8_t iv1[8] = { 0, 0, 0, 0, 0, 0, 0, 1 };
+	static const uint8_t iv1[8] = {0, 0, 0, 0, 0, 0, 0, 1};
 	assert_memory_equal(pkt + 8, iv1, 8);
 	memcpy(expect, inner, 61);
-	expect[61] = 1; /* padding 1 */
-	expect[62] = 1; /* pad length */
-	expect[63] = 4; /* next header */
+	expect[61] = 1;		      /* padding 1 */
+	expect[62] = 1;		      /* pad length */
+	expect[63] = 4;		      /* next header */
 	memcpy(nonce, key36 + 32, 4); /* salt */
 	memcpy(nonce + 4, iv1, 8);
 	assert_true(EVP_EncryptInit_ex(c, EVP_aes_256_gcm(), NULL, NULL, NULL));
@@ -343,8 +347,8 @@ static size_t craft_gcm(uint32_t seq, const uint8_t *pt, size_t pt_len, uint8_t 
 
 static void authentic_but_malformed_inside(void **state)
 {
-	struct esp_sa *in = make_sa(ESP_TRANSFORM_AES_GCM_16_256, ESP_DIR_IN,
-				    (struct esp_lifetime){ 0 });
+	struct esp_sa *in =
+		make_sa(ESP_TRANSFORM_AES_GCM_16_256, ESP_DIR_IN, (struct esp_lifetime){0});
 	uint8_t pt[64], pkt[128];
 	size_t len, off, ilen;
 	struct esp_sa_counters ctr;
@@ -354,7 +358,7 @@ static void authentic_but_malformed_inside(void **state)
 	(void)state;
 	/* good: 58-byte IPv4 + 4 padding + 2 */
 	make_ip(pt, 58, 4, 0x66);
-	memcpy(pt + 58, (uint8_t[]){ 1, 2, 3, 4, 4, ESP_NH_IPV4 }, 6);
+	memcpy(pt + 58, (uint8_t[]){1, 2, 3, 4, 4, ESP_NH_IPV4}, 6);
 	len = craft_gcm(seq++, pt, 64, pkt);
 	assert_int_equal(esp_open(in, pkt, len, &off, &ilen, &nh), 0);
 	assert_int_equal(ilen, 58);
@@ -399,7 +403,7 @@ static void authentic_but_malformed_inside(void **state)
 
 static void lifetimes_soft_then_hard(void **state)
 {
-	struct esp_lifetime lt = { .soft_packets = 3, .hard_packets = 5, .hard_bytes = 100000 };
+	struct esp_lifetime lt = {.soft_packets = 3, .hard_packets = 5, .hard_bytes = 100000};
 	struct esp_sa *out = make_sa(ESP_TRANSFORM_AES_GCM_16_256, ESP_DIR_OUT, lt);
 	uint8_t inner[40], pkt[256];
 	size_t len;
@@ -434,10 +438,10 @@ static void seal_rejects_bad_arguments(void **state)
 	assert_int_equal(esp_seal(p.out, ESP_NH_IPV4, inner, 100, pkt,
 				  esp_sa_sealed_len(p.out, 100) - 1, &len),
 			 -EMSGSIZE);
-	assert_int_equal(esp_seal(p.out, ESP_NH_IPV4, inner, 100, pkt,
-				  esp_sa_sealed_len(p.out, 100), &len),
-			 0);
-	assert_int_equal(esp_open(p.out, pkt, len, &(size_t){ 0 }, &(size_t){ 0 }, &(uint8_t){ 0 }),
+	assert_int_equal(
+		esp_seal(p.out, ESP_NH_IPV4, inner, 100, pkt, esp_sa_sealed_len(p.out, 100), &len),
+		0);
+	assert_int_equal(esp_open(p.out, pkt, len, &(size_t){0}, &(size_t){0}, &(uint8_t){0}),
 			 -EINVAL);
 	free_pair(&p);
 }
@@ -446,8 +450,10 @@ static void sa_new_checks_keys(void **state)
 {
 	struct secret *k32 = secret_from(key36, 32), *k36 = secret_from(key36, 36);
 	struct secret *i48 = secret_from(integ64, 48);
-	struct esp_sa_params p = { .spi = SPI_A, .dir = ESP_DIR_OUT,
-				   .transform = ESP_TRANSFORM_AES_GCM_16_256, .encr = k32 };
+	struct esp_sa_params p = {.spi = SPI_A,
+				  .dir = ESP_DIR_OUT,
+				  .transform = ESP_TRANSFORM_AES_GCM_16_256,
+				  .encr = k32};
 	struct esp_sa *sa = NULL;
 
 	(void)state;
@@ -488,20 +494,21 @@ static void transform_names(void **state)
 
 static void demux_4500(void **state)
 {
-	const uint8_t ike[] = { 0, 0, 0, 0, 0x11, 0x22 };
-	const uint8_t ka[] = { 0xff };
-	const uint8_t esp[] = { 0x1a, 0x2b, 0x3c, 0x4d, 0, 0, 0, 1, 0xaa };
-	const uint8_t reserved[] = { 0, 0, 0, 0xff, 0, 0, 0, 1 };
-	const uint8_t spi256_short[] = { 0, 0, 1, 0, 0, 0, 0 };
+	const uint8_t ike[] = {0, 0, 0, 0, 0x11, 0x22};
+	const uint8_t ka[] = {0xff};
+	const uint8_t esp[] = {0x1a, 0x2b, 0x3c, 0x4d, 0, 0, 0, 1, 0xaa};
+	const uint8_t reserved[] = {0, 0, 0, 0xff, 0, 0, 0, 1};
+	const uint8_t spi256_short[] = {0, 0, 1, 0, 0, 0, 0};
 	size_t off = 99;
 	uint32_t spi = 0;
 
 	(void)state;
 	assert_int_equal(esp_demux(ike, sizeof(ike), &off, &spi), ESP_DEMUX_IKE);
 	assert_int_equal(off, 4);
-	assert_int_equal(esp_demux(ike, 4, &off, &spi), ESP_DEMUX_IKE); /* empty IKE: its parser says no */
+	assert_int_equal(esp_demux(ike, 4, &off, &spi),
+			 ESP_DEMUX_IKE); /* empty IKE: its parser says no */
 	assert_int_equal(esp_demux(ka, 1, &off, &spi), ESP_DEMUX_KEEPALIVE);
-	assert_int_equal(esp_demux((const uint8_t[]){ 0xfe }, 1, &off, &spi), ESP_DEMUX_INVALID);
+	assert_int_equal(esp_demux((const uint8_t[]){0xfe}, 1, &off, &spi), ESP_DEMUX_INVALID);
 	assert_int_equal(esp_demux(ike, 0, &off, &spi), ESP_DEMUX_INVALID);
 	assert_int_equal(esp_demux(ike, 3, &off, &spi), ESP_DEMUX_INVALID);
 	assert_int_equal(esp_demux(esp, sizeof(esp), &off, &spi), ESP_DEMUX_ESP);
