@@ -66,6 +66,8 @@ struct eap_peer {
 	struct buf_writer resp; /* the last Response built */
 	bool have_resp;
 	uint8_t last_id;
+	uint8_t *last_req; /* the Request resp answers, to recognise a retransmission */
+	size_t last_req_len;
 	unsigned int rounds;
 	bool method_done; /* the method finished its part: EAP Success is acceptable */
 	bool finished;

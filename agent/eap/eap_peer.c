@@ -119,6 +119,7 @@ struct eap_peer *eap_peer_free(struct eap_peer *p)
 		secret_wipe(p->saved, p->saved_len);
 	free(p->saved);
 	buf_writer_done(&p->resp);
+	free(p->last_req);
 	secret_free(p->ms.msk);
 	free(p->ac.opaque);
 	secret_wipe(p, sizeof(*p));
@@ -311,6 +312,9 @@ static int handle_request(struct eap_peer *p, const struct eap_pkt *req)
 	if (r == EAP_STATUS_SEND) {
 		p->have_resp = true;
 		p->last_id = req->id;
+		free(p->last_req);
+		p->last_req = xmemdup(p->saved, p->saved_len);
+		p->last_req_len = p->saved_len;
 	}
 	if (r != EAP_STATUS_NEED_INPUT) {
 		eap_answers_clear(&p->answers);
@@ -335,8 +339,11 @@ static int handle_request(struct eap_peer *p, const struct eap_pkt *req)
 static int input_request(struct eap_peer *p, const struct eap_pkt *req, const uint8_t *raw,
 			 size_t len)
 {
-	/* RFC 3748 §4.1: a retransmitted Request gets the same Response again */
-	if (p->have_resp && req->id == p->last_id && !p->form)
+	/* RFC 3748 §4.1: a retransmitted Request gets the same Response again. Same bytes,
+	 * not just the same identifier: strongSwan picks a fresh random identifier per
+	 * method, which may repeat the previous one by chance. */
+	if (p->have_resp && req->id == p->last_id && !p->form && len == p->last_req_len &&
+	    memcmp(raw, p->last_req, len) == 0)
 		return EAP_STATUS_SEND;
 	if (++p->rounds > EAP_MAX_ROUNDS) {
 		p->finished = true;

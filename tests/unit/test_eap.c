@@ -607,6 +607,27 @@ static void identifiers(void **state)
 	pair_done(&p);
 }
 
+/* strongSwan draws a random identifier per method: the same identifier on a different
+ * Request is a new Request, not a retransmission. */
+static void same_id_new_request(void **state)
+{
+	_cleanup_secret_ struct secret *pw = secret_from_str("bob-md5-secret");
+	struct eap_peer_config pc = {.username = "bob", .password = pw};
+	struct eap_peer *peer = eap_peer_new(&pc);
+	static const uint8_t ident[] = {1, 5, 0, 5, 1};
+	uint8_t md5[] = {1, 5, 0, 22, 4, 16, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+	const uint8_t *b;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(eap_peer_input(peer, ident, sizeof(ident)), EAP_STATUS_SEND);
+	assert_int_equal(eap_peer_input(peer, md5, sizeof(md5)), EAP_STATUS_SEND);
+	eap_peer_packet(peer, &b, &n);
+	assert_int_equal(n, 22);
+	assert_int_equal(b[4], EAP_TYPE_MD5);
+	eap_peer_free(peer);
+}
+
 /* A server that never ends meets the peer's round bound. */
 static void round_bound(void **state)
 {
@@ -678,6 +699,7 @@ int main(void)
 		cmocka_unit_test(credentials_through_a_form),
 		cmocka_unit_test(nak_switches_method),
 		cmocka_unit_test(identifiers),
+		cmocka_unit_test(same_id_new_request),
 		cmocka_unit_test(round_bound),
 		cmocka_unit_test(peer_naks),
 	};
