@@ -93,7 +93,8 @@ static void side_init(struct side *s, enum dataplane_mode mode, usec_t keepalive
 	s->tun_dp = sv[1];
 	cfg.tun_fd = s->tun_dp;
 	assert_int_equal(dataplane_new(&cfg, &s->dp), 0);
-	s->udp = udp_socket(&s->addr);
+	if (s->udp != -1) /* -1 asks for no IPv4 socket */
+		s->udp = udp_socket(&s->addr);
 }
 
 static void side_done(struct side *s)
@@ -523,6 +524,76 @@ static void queue_is_bounded_and_droppable(void **state)
 	expect_nothing(e->g.tun_app, 50);
 }
 
+static int udp6_socket(struct sockaddr_in6 *ret)
+{
+	int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	socklen_t len = sizeof(*ret);
+
+	if (fd < 0)
+		return -1;
+	*ret = (struct sockaddr_in6){.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+	if (bind(fd, (struct sockaddr *)ret, sizeof(*ret)) < 0 ||
+	    getsockname(fd, (struct sockaddr *)ret, &len) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* The same over IPv6 outer addresses (a gateway reached over IPv6), own pair. */
+static void ipv6_outer_addresses(void **state)
+{
+	struct side c = {.udp = -1}, g = {.udp = -1};
+	struct sockaddr_in6 ca, ga;
+	struct dataplane_sa csa = {.in = sa_new(SPI_G2C, ESP_DIR_IN, key_g2c),
+				   .out = sa_new(SPI_C2G, ESP_DIR_OUT, key_c2g)};
+	struct dataplane_sa gsa = {.in = sa_new(SPI_C2G, ESP_DIR_IN, key_c2g),
+				   .out = sa_new(SPI_G2C, ESP_DIR_OUT, key_g2c),
+				   .has_inner4 = true};
+	struct dataplane_ike_packet *pkt;
+	uint8_t buf[1500];
+	int cfd, gfd;
+
+	(void)state;
+	cfd = udp6_socket(&ca);
+	gfd = udp6_socket(&ga);
+	if (cfd < 0 || gfd < 0)
+		skip(); /* no IPv6 loopback here */
+	side_init(&c, DATAPLANE_MODE_CLIENT, 0);
+	side_init(&g, DATAPLANE_MODE_GATEWAY, 0);
+	assert_int_equal(dataplane_socket_set(c.dp, 0, cfd, DATAPLANE_SOCK_CLIENT), 0);
+	assert_int_equal(dataplane_socket_set(g.dp, 0, gfd, DATAPLANE_SOCK_NATT), 0);
+	memcpy(&csa.peer, &ga, sizeof(ga));
+	csa.peer_len = sizeof(ga);
+	assert_int_equal(inet_pton(AF_INET, INNER_CLIENT, &gsa.inner4), 1);
+	assert_int_equal(dataplane_sa_install(c.dp, &csa), 0);
+	assert_int_equal(dataplane_sa_install(g.dp, &gsa), 0);
+	assert_int_equal(dataplane_start(c.dp), 0);
+	assert_int_equal(dataplane_start(g.dp), 0);
+	assert_int_equal(write(c.tun_app, buf, ip4(buf, 333, INNER_CLIENT, INNER_REMOTE, 0x66)),
+			 333);
+	expect_inner(g.tun_app, 0x66, 333);
+	assert_int_equal(write(g.tun_app, buf, ip4(buf, 444, INNER_REMOTE, INNER_CLIENT, 0x67)),
+			 444);
+	expect_inner(c.tun_app, 0x67, 444);
+	assert_int_equal(dataplane_ike_send(c.dp, 0, (struct sockaddr *)&ga, sizeof(ga), true,
+					    "\x01\x02\x03", 3),
+			 0);
+	pkt = pop_within(g.dp, 2000);
+	assert_non_null(pkt);
+	assert_int_equal(pkt->from.ss_family, AF_INET6);
+	assert_int_equal(pkt->local.ss_family, AF_INET6);
+	assert_int_equal(((struct sockaddr_in6 *)&pkt->local)->sin6_port, ga.sin6_port);
+	assert_int_equal(pkt->len, 3);
+	free(pkt);
+	c.dp = dataplane_free(c.dp);
+	g.dp = dataplane_free(g.dp);
+	c.udp = cfd;
+	g.udp = gfd;
+	side_done(&c);
+	side_done(&g);
+}
+
 static void bad_arguments(void **state)
 {
 	struct env *e = *state;
@@ -562,6 +633,7 @@ int main(void)
 		cmocka_unit_test(rekey_make_before_break),
 		cmocka_unit_test(reconnect_switches_socket_and_sas),
 		cmocka_unit_test(queue_is_bounded_and_droppable),
+		cmocka_unit_test(ipv6_outer_addresses),
 		cmocka_unit_test(bad_arguments),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
