@@ -51,7 +51,7 @@ _must_check_ int ike_auth_mac_verify(const struct ike_auth_input *in, const stru
 /* Bits of IKE_HASH_* values, as listed in a peer's SIGNATURE_HASH_ALGORITHMS. */
 #define IKE_AUTH_HASH_BIT(h) (1u << (h))
 /* The hashes we accept and announce (RFC 7427 §4): SHA2-256/384/512. */
-#define IKE_AUTH_HASHES_SUPPORTED                                                  \
+#define IKE_AUTH_HASHES_SUPPORTED                                                      \
 	(IKE_AUTH_HASH_BIT(IKE_HASH_SHA2_256) | IKE_AUTH_HASH_BIT(IKE_HASH_SHA2_384) | \
 	 IKE_AUTH_HASH_BIT(IKE_HASH_SHA2_512))
 
@@ -63,9 +63,8 @@ _must_check_ int ike_auth_mac_verify(const struct ike_auth_input *in, const stru
  * first of SHA2-256/384/512 listed. *ret_auth (free()) is the AUTH data after
  * the method and reserved bytes. -EINVAL for an unusable key.
  */
-_must_check_ int ike_auth_sign(const struct ike_auth_input *in, EVP_PKEY *key,
-			       uint32_t peer_hashes, uint8_t *ret_method, uint8_t **ret_auth,
-			       size_t *ret_len);
+_must_check_ int ike_auth_sign(const struct ike_auth_input *in, EVP_PKEY *key, uint32_t peer_hashes,
+			       uint8_t *ret_method, uint8_t **ret_auth, size_t *ret_len);
 
 /*
  * Verifies a received signature AUTH with the peer's key. Method 1: RSA, the

@@ -27,10 +27,10 @@
 
 /* PROTOCOL.md §5.2 check 3: EKUs that make a certificate fit for an IKE gateway. */
 static const char *const good_ekus[] = {
-	"1.3.6.1.5.5.7.3.1", /* id-kp-serverAuth */
+	"1.3.6.1.5.5.7.3.1",  /* id-kp-serverAuth */
 	"1.3.6.1.5.5.7.3.17", /* id-kp-ipsecIKE (RFC 4945 §5.1.3.12) */
-	"1.3.6.1.5.5.8.2.2", /* iKEIntermediate */
-	"2.5.29.37.0", /* anyExtendedKeyUsage */
+	"1.3.6.1.5.5.8.2.2",  /* iKEIntermediate */
+	"2.5.29.37.0",	      /* anyExtendedKeyUsage */
 };
 
 _printf_(3, 4) static int fail(char **reterr_msg, const char *host, const char *fmt, ...)
@@ -184,8 +184,7 @@ static void cert_names(X509 *x, char *list, size_t cap)
 	}
 	GENERAL_NAMES_free(sans);
 	if (list[0] == '\0' &&
-	    X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, cn,
-				      sizeof(cn)) > 0)
+	    X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, cn, sizeof(cn)) > 0)
 		names_add(list, cap, cn, strlen(cn));
 	if (list[0] == '\0')
 		snprintf(list, cap, "no name");
@@ -227,7 +226,7 @@ static const char *usage_problem(X509 *leaf)
 }
 
 /* Check 4: some certificate of the verified chain has a pinned SPKI. */
-static bool pins_match(const struct ike_cert_policy *pol, STACK_OF(X509) *chain)
+static bool pins_match(const struct ike_cert_policy *pol, STACK_OF(X509) * chain)
 {
 	uint8_t pin[IKE_CERT_PIN_LEN];
 	bool found = false;
@@ -253,8 +252,8 @@ static bool override_matches(const struct ike_cert_policy *pol, const uint8_t *d
 }
 
 /* Check 1: chain to a trust anchor, every certificate valid at verify_time. */
-static int chain_verify(const struct ike_cert_policy *pol, X509 *leaf,
-			STACK_OF(X509) *untrusted, STACK_OF(X509) **ret_chain, char **reterr_msg)
+static int chain_verify(const struct ike_cert_policy *pol, X509 *leaf, STACK_OF(X509) * untrusted,
+			STACK_OF(X509) * *ret_chain, char **reterr_msg)
 {
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
 	int ok, err;
@@ -279,8 +278,8 @@ static int chain_verify(const struct ike_cert_policy *pol, X509 *leaf,
 	return 0;
 }
 
-static int checks_1_to_4(const struct ike_cert_policy *pol, X509 *leaf,
-			 STACK_OF(X509) *untrusted, char **reterr_msg)
+static int checks_1_to_4(const struct ike_cert_policy *pol, X509 *leaf, STACK_OF(X509) * untrusted,
+			 char **reterr_msg)
 {
 	STACK_OF(X509) *chain = NULL;
 	const char *why;
@@ -303,7 +302,7 @@ static int checks_1_to_4(const struct ike_cert_policy *pol, X509 *leaf,
 
 /* Parses CERT bodies 2..n, the intermediates OpenSSL may use to build the chain. */
 static int parse_untrusted(const uint8_t *const *ders, const size_t *lens, size_t n,
-			   STACK_OF(X509) **ret)
+			   STACK_OF(X509) * *ret)
 {
 	STACK_OF(X509) *sk = sk_X509_new_null();
 
@@ -346,8 +345,9 @@ int ike_cert_verify(const struct ike_cert_policy *pol, const uint8_t *const *der
 	/* trust-server-cert-sha256 accepts exactly this leaf (PROTOCOL.md §5.2) */
 	r = override_matches(pol, ders[0], der_lens[0]) ? 0
 	    : pol->trust ? checks_1_to_4(pol, leaf, untrusted, reterr_msg)
-			 : fail(reterr_msg, pol->host, "certificate differs from the configured "
-						       "trust-server-cert-sha256");
+			 : fail(reterr_msg, pol->host,
+				"certificate differs from the configured "
+				"trust-server-cert-sha256");
 	if (r == 0) {
 		*ret_leaf_key = X509_get_pubkey(leaf);
 		if (!*ret_leaf_key)

@@ -18,15 +18,15 @@
 
 #include "core/err.h"
 
-#define IKE_CERT_PIN_LEN 64 /* SHA-512 of a SubjectPublicKeyInfo */
+#define IKE_CERT_PIN_LEN      64 /* SHA-512 of a SubjectPublicKeyInfo */
 #define IKE_CERT_OVERRIDE_LEN 32 /* SHA-256 of the leaf certificate's DER */
-#define IKE_CERT_CHAIN_MAX 8 /* CERT payloads we look at */
+#define IKE_CERT_CHAIN_MAX    8	 /* CERT payloads we look at */
 
 struct ike_cert_policy {
-	const char *host; /* host part of HostAddress: DNS name or IPv4/IPv6 literal */
-	X509_STORE *trust; /* trust anchors; borrowed */
+	const char *host;   /* host part of HostAddress: DNS name or IPv4/IPv6 literal */
+	X509_STORE *trust;  /* trust anchors; borrowed */
 	time_t verify_time; /* wall clock, seconds since the epoch */
-	bool pinning; /* CertificatePinning on: some chain certificate must match a pin */
+	bool pinning;	    /* CertificatePinning on: some chain certificate must match a pin */
 	const uint8_t (*pins)[IKE_CERT_PIN_LEN];
 	size_t n_pins;
 	/* trust-server-cert-sha256: accepts exactly this leaf, skipping checks 1-4; NULL = off */

@@ -16,26 +16,26 @@
 #include "core/xmalloc.h"
 
 static const struct ike_prf_info prfs[] = {
-	{ IKE_PRF_HMAC_SHA2_256, "PRF_HMAC_SHA2_256", "SHA256", IKE_HASH_SHA2_256, 32 },
-	{ IKE_PRF_HMAC_SHA2_384, "PRF_HMAC_SHA2_384", "SHA384", IKE_HASH_SHA2_384, 48 },
-	{ IKE_PRF_HMAC_SHA2_512, "PRF_HMAC_SHA2_512", "SHA512", IKE_HASH_SHA2_512, 64 },
+	{IKE_PRF_HMAC_SHA2_256, "PRF_HMAC_SHA2_256", "SHA256", IKE_HASH_SHA2_256, 32},
+	{IKE_PRF_HMAC_SHA2_384, "PRF_HMAC_SHA2_384", "SHA384", IKE_HASH_SHA2_384, 48},
+	{IKE_PRF_HMAC_SHA2_512, "PRF_HMAC_SHA2_512", "SHA512", IKE_HASH_SHA2_512, 64},
 };
 
 /* RFC 5282 §7.1: GCM key material is the AES key followed by a 4-byte salt. */
 static const struct ike_encr_info encrs[] = {
-	{ IKE_ENCR_AES_CBC, 128, "AES_CBC_128", 16, 0, 16, 16, 0, false },
-	{ IKE_ENCR_AES_CBC, 192, "AES_CBC_192", 24, 0, 16, 16, 0, false },
-	{ IKE_ENCR_AES_CBC, 256, "AES_CBC_256", 32, 0, 16, 16, 0, false },
-	{ IKE_ENCR_AES_GCM_16, 128, "AES_GCM_16_128", 16, 4, 8, 1, 16, true },
-	{ IKE_ENCR_AES_GCM_16, 192, "AES_GCM_16_192", 24, 4, 8, 1, 16, true },
-	{ IKE_ENCR_AES_GCM_16, 256, "AES_GCM_16_256", 32, 4, 8, 1, 16, true },
+	{IKE_ENCR_AES_CBC, 128, "AES_CBC_128", 16, 0, 16, 16, 0, false},
+	{IKE_ENCR_AES_CBC, 192, "AES_CBC_192", 24, 0, 16, 16, 0, false},
+	{IKE_ENCR_AES_CBC, 256, "AES_CBC_256", 32, 0, 16, 16, 0, false},
+	{IKE_ENCR_AES_GCM_16, 128, "AES_GCM_16_128", 16, 4, 8, 1, 16, true},
+	{IKE_ENCR_AES_GCM_16, 192, "AES_GCM_16_192", 24, 4, 8, 1, 16, true},
+	{IKE_ENCR_AES_GCM_16, 256, "AES_GCM_16_256", 32, 4, 8, 1, 16, true},
 };
 
 /* RFC 4868 §2: key = full hash length, ICV = half of it. */
 static const struct ike_integ_info integs[] = {
-	{ IKE_INTEG_HMAC_SHA2_256_128, "AUTH_HMAC_SHA2_256_128", "SHA256", 32, 16 },
-	{ IKE_INTEG_HMAC_SHA2_384_192, "AUTH_HMAC_SHA2_384_192", "SHA384", 48, 24 },
-	{ IKE_INTEG_HMAC_SHA2_512_256, "AUTH_HMAC_SHA2_512_256", "SHA512", 64, 32 },
+	{IKE_INTEG_HMAC_SHA2_256_128, "AUTH_HMAC_SHA2_256_128", "SHA256", 32, 16},
+	{IKE_INTEG_HMAC_SHA2_384_192, "AUTH_HMAC_SHA2_384_192", "SHA384", 48, 24},
+	{IKE_INTEG_HMAC_SHA2_512_256, "AUTH_HMAC_SHA2_512_256", "SHA512", 64, 32},
 };
 
 const struct ike_prf_info *ike_crypto_prf(uint16_t id)
@@ -161,10 +161,10 @@ static int prf_plus_block(uint16_t prf_id, const void *key, size_t key_len, cons
 {
 	struct ike_iov iov[n_seed + 2];
 
-	iov[0] = (struct ike_iov){ prev, prev_len };
+	iov[0] = (struct ike_iov){prev, prev_len};
 	for (size_t i = 0; i < n_seed; i++)
 		iov[i + 1] = seed[i];
-	iov[n_seed + 1] = (struct ike_iov){ &n, 1 };
+	iov[n_seed + 1] = (struct ike_iov){&n, 1};
 	return ike_prf(prf_id, key, key_len, iov, n_seed + 2, out);
 }
 

@@ -26,30 +26,30 @@
 
 /* One negotiated suite (IKE SA or Child SA); 0 = transform absent. */
 struct ike_crypto_suite {
-	uint16_t encr; /* IKE_ENCR_* */
+	uint16_t encr;		/* IKE_ENCR_* */
 	uint16_t encr_key_bits; /* Key Length attribute: 128, 192 or 256 */
-	uint16_t prf; /* IKE_PRF_*; 0 for a Child SA */
-	uint16_t integ; /* IKE_INTEG_*; 0 with an AEAD */
-	uint16_t dh; /* IKE_DH_*; 0 = none (Child SA without PFS) */
+	uint16_t prf;		/* IKE_PRF_*; 0 for a Child SA */
+	uint16_t integ;		/* IKE_INTEG_*; 0 with an AEAD */
+	uint16_t dh;		/* IKE_DH_*; 0 = none (Child SA without PFS) */
 };
 
 struct ike_prf_info {
 	uint16_t id;
 	const char *name; /* "PRF_HMAC_SHA2_256" */
-	const char *md; /* OpenSSL digest name: "SHA256" */
-	uint8_t hash; /* IKE_HASH_*: the PRF's hash, for signatures (PROTOCOL.md §5.2) */
-	size_t len; /* output length = preferred key length (RFC 7296 §2.13) */
+	const char *md;	  /* OpenSSL digest name: "SHA256" */
+	uint8_t hash;	  /* IKE_HASH_*: the PRF's hash, for signatures (PROTOCOL.md §5.2) */
+	size_t len;	  /* output length = preferred key length (RFC 7296 §2.13) */
 };
 
 struct ike_encr_info {
 	uint16_t id;
 	uint16_t key_bits;
 	const char *name; /* "AES_CBC_256" */
-	size_t key_len; /* cipher key bytes */
-	size_t salt_len; /* 4 for GCM (RFC 5282 §7.1), 0 for CBC */
-	size_t iv_len; /* 16 CBC, 8 GCM (explicit IV, RFC 5282 §3.1) */
+	size_t key_len;	  /* cipher key bytes */
+	size_t salt_len;  /* 4 for GCM (RFC 5282 §7.1), 0 for CBC */
+	size_t iv_len;	  /* 16 CBC, 8 GCM (explicit IV, RFC 5282 §3.1) */
 	size_t block_len; /* padding alignment: 16 CBC, 1 GCM */
-	size_t icv_len; /* 16 for GCM's tag, 0 for CBC (the INTEG gives it) */
+	size_t icv_len;	  /* 16 for GCM's tag, 0 for CBC (the INTEG gives it) */
 	bool aead;
 };
 

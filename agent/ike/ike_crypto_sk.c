@@ -40,7 +40,7 @@ int ike_sk_init(struct ike_sk *sk, uint16_t encr_id, uint16_t key_bits, uint16_t
 		if (!i || !sk_a || secret_len(sk_a) != i->key_len)
 			return -EINVAL;
 	}
-	*sk = (struct ike_sk){ .encr = e, .integ = i, .sk_e = sk_e, .sk_a = sk_a };
+	*sk = (struct ike_sk){.encr = e, .integ = i, .sk_e = sk_e, .sk_a = sk_a};
 	return 0;
 }
 
@@ -96,9 +96,9 @@ static int cipher_run(const struct ike_sk *sk, bool enc, const uint8_t *iv, cons
 	if (EVP_CipherInit_ex2(ctx, cipher, key, nonce, enc, NULL) != 1 ||
 	    EVP_CIPHER_CTX_set_padding(ctx, 0) != 1)
 		goto out;
-	if (e->aead && (EVP_CipherUpdate(ctx, NULL, &outl, aad, (int)aad_len) != 1 ||
-			(!enc && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, (int)e->icv_len,
-						     tag) != 1)))
+	if (e->aead &&
+	    (EVP_CipherUpdate(ctx, NULL, &outl, aad, (int)aad_len) != 1 ||
+	     (!enc && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, (int)e->icv_len, tag) != 1)))
 		goto out;
 	if (EVP_CipherUpdate(ctx, out, &outl, in, (int)len) != 1)
 		goto out;
@@ -120,14 +120,14 @@ out:
 /* The CBC ICV: HMAC(SK_a, everything from the IKE header to the ICV), RFC 7296 §3.14. */
 static int icv_compute(const struct ike_sk *sk, const uint8_t *msg, size_t covered, uint8_t *out)
 {
-	struct ike_iov iov = { msg, covered };
+	struct ike_iov iov = {msg, covered};
 
-	return ike_crypto_hmac(sk->integ->md, secret_data(sk->sk_a), secret_len(sk->sk_a), &iov,
-			       1, out, sk->integ->icv_len);
+	return ike_crypto_hmac(sk->integ->md, secret_data(sk->sk_a), secret_len(sk->sk_a), &iov, 1,
+			       out, sk->integ->icv_len);
 }
 
-int ike_sk_encrypt(const struct ike_sk *sk, const struct rng_ops *rng, uint8_t *msg,
-		   size_t aad_len, size_t msg_len, const uint8_t *plain, size_t plain_len)
+int ike_sk_encrypt(const struct ike_sk *sk, const struct rng_ops *rng, uint8_t *msg, size_t aad_len,
+		   size_t msg_len, const uint8_t *plain, size_t plain_len)
 {
 	const struct ike_encr_info *e = sk->encr;
 	size_t pad = pad_len(sk, plain_len), ct_len = plain_len + pad + 1;

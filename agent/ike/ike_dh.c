@@ -31,16 +31,16 @@ struct dh_group {
 	uint16_t id;
 	enum dh_kind kind;
 	const char *name; /* OpenSSL group name */
-	size_t pub_len; /* KE data */
+	size_t pub_len;	  /* KE data */
 	size_t coord_len; /* ECP: one coordinate = the shared secret's length */
 };
 
 static const struct dh_group groups[] = {
-	{ IKE_DH_MODP_2048, DH_KIND_MODP, "modp_2048", 256, 0 },
-	{ IKE_DH_ECP_256, DH_KIND_ECP, "P-256", 64, 32 },
-	{ IKE_DH_ECP_384, DH_KIND_ECP, "P-384", 96, 48 },
-	{ IKE_DH_ECP_521, DH_KIND_ECP, "P-521", 132, 66 },
-	{ IKE_DH_CURVE25519, DH_KIND_X25519, "X25519", 32, 0 },
+	{IKE_DH_MODP_2048, DH_KIND_MODP, "modp_2048", 256, 0},
+	{IKE_DH_ECP_256, DH_KIND_ECP, "P-256", 64, 32},
+	{IKE_DH_ECP_384, DH_KIND_ECP, "P-384", 96, 48},
+	{IKE_DH_ECP_521, DH_KIND_ECP, "P-521", 132, 66},
+	{IKE_DH_CURVE25519, DH_KIND_X25519, "X25519", 32, 0},
 };
 
 struct ike_dh {
@@ -185,8 +185,8 @@ static EVP_PKEY *pkey_fromdata(const struct dh_group *g, const uint8_t *pub, siz
 	ok = ok && (params = OSSL_PARAM_BLD_to_param(bld)) &&
 	     (ctx = EVP_PKEY_CTX_new_from_name(NULL, kind_alg(g->kind), NULL)) &&
 	     EVP_PKEY_fromdata_init(ctx) == 1 &&
-	     EVP_PKEY_fromdata(ctx, &pkey, priv ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY,
-			       params) == 1;
+	     EVP_PKEY_fromdata(ctx, &pkey, priv ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY, params) ==
+		     1;
 	EVP_PKEY_CTX_free(ctx);
 	OSSL_PARAM_free(params);
 	OSSL_PARAM_BLD_free(bld);
@@ -217,9 +217,8 @@ static int peer_import(const struct dh_group *g, const uint8_t *pub, size_t len,
 		pkey = pkey_fromdata(g, pub, len, NULL, 0);
 	if (!pkey)
 		return -EBADMSG;
-	ok = g->kind == DH_KIND_X25519 ||
-	     ((ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL)) &&
-	      EVP_PKEY_public_check_quick(ctx) == 1);
+	ok = g->kind == DH_KIND_X25519 || ((ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL)) &&
+					   EVP_PKEY_public_check_quick(ctx) == 1);
 	EVP_PKEY_CTX_free(ctx);
 	if (!ok) {
 		EVP_PKEY_free(pkey);

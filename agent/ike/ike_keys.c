@@ -16,7 +16,7 @@ int ike_keys_skeyseed(uint16_t prf_id, const uint8_t *ni, size_t ni_len, const u
 {
 	/* RFC 7296 §2.14: the key is Ni | Nr, the data g^ir */
 	uint8_t key[2 * 256], out[IKE_PRF_MAX_LEN];
-	struct ike_iov data = { secret_data(g_ir), secret_len(g_ir) };
+	struct ike_iov data = {secret_data(g_ir), secret_len(g_ir)};
 	const struct ike_prf_info *prf = ike_crypto_prf(prf_id);
 	int r;
 
@@ -41,17 +41,17 @@ int ike_keys_skeyseed_rekey(uint16_t old_prf_id, const struct secret *old_sk_d,
 	 */
 	const struct ike_prf_info *prf = ike_crypto_prf(old_prf_id);
 	const struct ike_iov data[] = {
-		{ secret_data(g_ir), secret_len(g_ir) },
-		{ ni, ni_len },
-		{ nr, nr_len },
+		{secret_data(g_ir), secret_len(g_ir)},
+		{ni, ni_len},
+		{nr, nr_len},
 	};
 	uint8_t out[IKE_PRF_MAX_LEN];
 	int r;
 
 	if (!prf || !old_sk_d || !g_ir)
 		return -EINVAL;
-	r = ike_prf(old_prf_id, secret_data(old_sk_d), secret_len(old_sk_d), data,
-		    ARRAY_SIZE(data), out);
+	r = ike_prf(old_prf_id, secret_data(old_sk_d), secret_len(old_sk_d), data, ARRAY_SIZE(data),
+		    out);
 	if (r == 0)
 		*ret = secret_from(out, prf->len);
 	secret_wipe(out, sizeof(out));
@@ -91,13 +91,13 @@ int ike_keys_from_skeyseed(struct ike_keys *keys, const struct ike_crypto_suite 
 	be32_store(spis + 4, (uint32_t)spi_i);
 	be32_store(spis + 8, (uint32_t)(spi_r >> 32));
 	be32_store(spis + 12, (uint32_t)spi_r);
-	const struct ike_iov seed[] = { { ni, ni_len }, { nr, nr_len }, { spis, sizeof(spis) } };
+	const struct ike_iov seed[] = {{ni, ni_len}, {nr, nr_len}, {spis, sizeof(spis)}};
 
 	r = ike_prf_plus(suite->prf, secret_data(skeyseed), secret_len(skeyseed), seed,
 			 ARRAY_SIZE(seed), total, &km);
 	if (r < 0)
 		return r;
-	*keys = (struct ike_keys){ .suite = *suite };
+	*keys = (struct ike_keys){.suite = *suite};
 	keys->sk_d = take(km, &off, prf->len);
 	keys->sk_ai = take(km, &off, a_len);
 	keys->sk_ar = take(km, &off, a_len);
@@ -133,8 +133,7 @@ int ike_keys_derive_rekey(struct ike_keys *keys, const struct ike_crypto_suite *
 
 	if (ike_crypto_suite_check(new_suite, false) < 0)
 		return -EINVAL;
-	r = ike_keys_skeyseed_rekey(old_prf_id, old_sk_d, g_ir, ni, ni_len, nr, nr_len,
-				    &skeyseed);
+	r = ike_keys_skeyseed_rekey(old_prf_id, old_sk_d, g_ir, ni, ni_len, nr, nr_len, &skeyseed);
 	if (r < 0)
 		return r;
 	return ike_keys_from_skeyseed(keys, new_suite, skeyseed, ni, ni_len, nr, nr_len, spi_i,
@@ -168,9 +167,9 @@ int ike_keys_child_derive(struct ike_keys_child *ret, uint16_t prf_id, const str
 	e_len = e->key_len + e->salt_len;
 	/* RFC 7296 §2.17: KEYMAT = prf+(SK_d, [g^ir (new) |] Ni | Nr) */
 	const struct ike_iov seed[] = {
-		{ secret_data(g_ir), secret_len(g_ir) },
-		{ ni, ni_len },
-		{ nr, nr_len },
+		{secret_data(g_ir), secret_len(g_ir)},
+		{ni, ni_len},
+		{nr, nr_len},
 	};
 
 	r = ike_prf_plus(prf_id, secret_data(sk_d), secret_len(sk_d), seed, ARRAY_SIZE(seed),
@@ -178,7 +177,7 @@ int ike_keys_child_derive(struct ike_keys_child *ret, uint16_t prf_id, const str
 	if (r < 0)
 		return r;
 	/* "all keys for SAs carrying data from the initiator to the responder are taken first" */
-	*ret = (struct ike_keys_child){ 0 };
+	*ret = (struct ike_keys_child){0};
 	ret->encr_ir = take(km, &off, e_len);
 	ret->integ_ir = take(km, &off, a_len);
 	ret->encr_ri = take(km, &off, e_len);

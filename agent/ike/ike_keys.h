@@ -14,8 +14,8 @@
 /* The keys of one IKE SA (PROTOCOL.md §1.6); embedded, freed by ike_keys_done(). */
 struct ike_keys {
 	struct ike_crypto_suite suite; /* what they were derived for */
-	struct secret *sk_d; /* PRF length */
-	struct secret *sk_ai; /* INTEG key; NULL with an AEAD */
+	struct secret *sk_d;	       /* PRF length */
+	struct secret *sk_ai;	       /* INTEG key; NULL with an AEAD */
 	struct secret *sk_ar;
 	struct secret *sk_ei; /* ENCR key (+ 4-byte salt for GCM) */
 	struct secret *sk_er;
@@ -58,7 +58,7 @@ void ike_keys_done(struct ike_keys *keys);
 
 /* Child SA keys, named by direction (RFC 7296 §2.17). */
 struct ike_keys_child {
-	struct secret *encr_ir; /* ENCR initiator -> responder (GCM: key | salt) */
+	struct secret *encr_ir;	 /* ENCR initiator -> responder (GCM: key | salt) */
 	struct secret *integ_ir; /* INTEG initiator -> responder; NULL with an AEAD */
 	struct secret *encr_ri;
 	struct secret *integ_ri;

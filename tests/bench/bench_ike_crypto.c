@@ -70,7 +70,7 @@ static void dh_half(void *p)
 
 static void dh_bench(const char *name, uint16_t group, double seconds)
 {
-	struct dh_ctx c = { .group = group };
+	struct dh_ctx c = {.group = group};
 	struct ike_dh *peer = NULL;
 	const uint8_t *pub;
 
@@ -102,9 +102,9 @@ static void sign_bench(const char *name, EVP_PKEY *key, double seconds)
 {
 	static uint8_t msg[400], nonce[32], id[24];
 	struct secret *sk_p = secret_new(64);
-	struct sign_ctx c = { { IKE_PRF_HMAC_SHA2_512, msg, sizeof(msg), nonce, sizeof(nonce), sk_p,
-				id, sizeof(id) },
-			      key };
+	struct sign_ctx c = {{IKE_PRF_HMAC_SHA2_512, msg, sizeof(msg), nonce, sizeof(nonce), sk_p,
+			      id, sizeof(id)},
+			     key};
 
 	if (!key)
 		die("keygen");
@@ -123,7 +123,7 @@ struct keys_ctx {
 static void derive_once(void *p)
 {
 	struct keys_ctx *c = p;
-	struct ike_keys k = { 0 };
+	struct ike_keys k = {0};
 
 	if (ike_keys_derive(&k, &c->suite, c->g_ir, c->ni, 32, c->nr, 32, 1, 2) < 0)
 		die("derive");
@@ -171,19 +171,19 @@ static void sk_bench(const char *name, uint16_t encr, uint16_t integ, double sec
 int main(int argc, char **argv)
 {
 	double s = argc > 1 ? atof(argv[1]) : 1.0;
-	struct keys_ctx kc = { { IKE_ENCR_AES_CBC, 256, IKE_PRF_HMAC_SHA2_512,
-				 IKE_INTEG_HMAC_SHA2_512_256, IKE_DH_ECP_256 },
-			       secret_new(32),
-			       { 1 },
-			       { 2 } };
+	struct keys_ctx kc = {{IKE_ENCR_AES_CBC, 256, IKE_PRF_HMAC_SHA2_512,
+			       IKE_INTEG_HMAC_SHA2_512_256, IKE_DH_ECP_256},
+			      secret_new(32),
+			      {1},
+			      {2}};
 
 	if (s <= 0)
 		s = 1.0;
 	dh_bench("ECDH P-256 (keygen + shared)", IKE_DH_ECP_256, s);
 	dh_bench("X25519 (keygen + shared)", IKE_DH_CURVE25519, s);
 	dh_bench("MODP-2048 (keygen + shared)", IKE_DH_MODP_2048, s);
-	sign_bench("RSA-2048 AUTH sign (method 1)", EVP_PKEY_Q_keygen(NULL, NULL, "RSA",
-								      (size_t)2048), s);
+	sign_bench("RSA-2048 AUTH sign (method 1)",
+		   EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048), s);
 	sign_bench("ECDSA P-256 AUTH sign (method 9)", EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256"),
 		   s);
 	run("SKEYSEED + SK_* (prf+ HMAC-SHA2-512)", derive_once, &kc, s);

@@ -28,9 +28,9 @@ static size_t unhex(const char *s, uint8_t *out, size_t cap)
 }
 
 /* PROTOCOL.md §5.4: the reconnect identity and an example token. */
-static const uint8_t idi_body[] = { 0x0B, 0x00, 0x00, 0x00, 0x72, 0x49, 0x55, 0x48,
-				    0x4B, 0x63, 0x63, 0x44, 0x52, 0x69, 0x55, 0x74,
-				    0x46, 0x54, 0x41, 0x54, 0x77, 0x71 };
+static const uint8_t idi_body[] = {0x0B, 0x00, 0x00, 0x00, 0x72, 0x49, 0x55, 0x48,
+				   0x4B, 0x63, 0x63, 0x44, 0x52, 0x69, 0x55, 0x74,
+				   0x46, 0x54, 0x41, 0x54, 0x77, 0x71};
 static const char token[] = "E0CB21612620F736F899721C620F73BC5237D966436EC70B3EC235375CA3E0B0";
 
 static struct secret *sk_pi_example(void)
@@ -45,16 +45,15 @@ static struct secret *sk_pi_example(void)
 static void protocol_5_4_worked_vector(void **state)
 {
 	static const uint8_t pad[] = "Key Pad for IKEv2";
-	const struct ike_iov pad_iov = { pad, 17 }, id_iov = { idi_body, sizeof(idi_body) };
+	const struct ike_iov pad_iov = {pad, 17}, id_iov = {idi_body, sizeof(idi_body)};
 	struct secret *psk = secret_from_str(token), *sk_pi = sk_pi_example();
-	uint8_t out[IKE_PRF_MAX_LEN], want[32], msg[] = "IKE_SA_INIT request", nr[32] = { 7 };
+	uint8_t out[IKE_PRF_MAX_LEN], want[32], msg[] = "IKE_SA_INIT request", nr[32] = {7};
 	uint8_t *octets = NULL;
 	size_t n = 0;
 
 	(void)state;
 	assert_int_equal(secret_len(psk), 64); /* the ASCII bytes are the PSK */
-	assert_int_equal(ike_prf(IKE_PRF_HMAC_SHA2_256, secret_data(psk), 64, &pad_iov, 1, out),
-			 0);
+	assert_int_equal(ike_prf(IKE_PRF_HMAC_SHA2_256, secret_data(psk), 64, &pad_iov, 1, out), 0);
 	unhex("bbbed4fdb1a7539f62e92f82dc0cb44fd3ae37a51a840cf0be99226b61488ed5", want, 32);
 	assert_memory_equal(out, want, 32);
 	assert_int_equal(ike_prf(IKE_PRF_HMAC_SHA2_256, secret_data(sk_pi), 32, &id_iov, 1, out),
@@ -63,8 +62,8 @@ static void protocol_5_4_worked_vector(void **state)
 	assert_memory_equal(out, want, 32);
 
 	/* the octets end with exactly that MACedIDForI (RFC 7296 §2.15) */
-	const struct ike_auth_input in = { IKE_PRF_HMAC_SHA2_256, msg, sizeof(msg), nr, 32, sk_pi,
-					   idi_body, sizeof(idi_body) };
+	const struct ike_auth_input in = {
+		IKE_PRF_HMAC_SHA2_256, msg, sizeof(msg), nr, 32, sk_pi, idi_body, sizeof(idi_body)};
 	assert_int_equal(ike_auth_octets(&in, &octets, &n), 0);
 	assert_int_equal(n, sizeof(msg) + 32 + 32);
 	assert_memory_equal(octets, msg, sizeof(msg));
@@ -78,8 +77,8 @@ static void protocol_5_4_worked_vector(void **state)
 /* AUTH = prf(prf(key, pad), octets), rebuilt by hand and checked by verify. */
 static void shared_key_mic(void **state)
 {
-	static const uint16_t prfs[] = { IKE_PRF_HMAC_SHA2_256, IKE_PRF_HMAC_SHA2_384,
-					 IKE_PRF_HMAC_SHA2_512 };
+	static const uint16_t prfs[] = {IKE_PRF_HMAC_SHA2_256, IKE_PRF_HMAC_SHA2_384,
+					IKE_PRF_HMAC_SHA2_512};
 	struct secret *psk = secret_from_str(token), *sk_pi = sk_pi_example();
 	uint8_t msg[100], nr[32], auth[IKE_PRF_MAX_LEN], kp[IKE_PRF_MAX_LEN], want[IKE_PRF_MAX_LEN];
 	uint8_t *octets = NULL;
@@ -89,15 +88,15 @@ static void shared_key_mic(void **state)
 	memset(msg, 0x42, sizeof(msg));
 	memset(nr, 0x17, sizeof(nr));
 	for (size_t i = 0; i < ARRAY_SIZE(prfs); i++) {
-		const struct ike_auth_input in = { prfs[i], msg,   sizeof(msg), nr, sizeof(nr),
-						   sk_pi,   idi_body, sizeof(idi_body) };
-		const struct ike_iov pad = { "Key Pad for IKEv2", 17 };
+		const struct ike_auth_input in = {prfs[i],    msg,   sizeof(msg), nr,
+						  sizeof(nr), sk_pi, idi_body,	  sizeof(idi_body)};
+		const struct ike_iov pad = {"Key Pad for IKEv2", 17};
 		size_t len = ike_crypto_prf(prfs[i])->len;
 
 		assert_int_equal(ike_auth_mac(&in, psk, auth, &n), 0);
 		assert_int_equal(n, len);
 		assert_int_equal(ike_auth_octets(&in, &octets, &on), 0);
-		const struct ike_iov oct = { octets, on };
+		const struct ike_iov oct = {octets, on};
 		assert_int_equal(ike_prf(prfs[i], secret_data(psk), 64, &pad, 1, kp), 0);
 		assert_int_equal(ike_prf(prfs[i], kp, len, &oct, 1, want), 0);
 		assert_memory_equal(auth, want, len);
@@ -160,13 +159,13 @@ static int sig_teardown(void **state)
 
 static struct ike_auth_input input_of(const struct sig_env *e, uint16_t prf)
 {
-	return (struct ike_auth_input){ prf,	   e->msg,   sizeof(e->msg),  e->ni,
-					sizeof(e->ni), e->sk_p, idi_body, sizeof(idi_body) };
+	return (struct ike_auth_input){prf,	      e->msg,  sizeof(e->msg), e->ni,
+				       sizeof(e->ni), e->sk_p, idi_body,       sizeof(idi_body)};
 }
 
 /* Signs, checks the method and length, verifies, and verifies a changed octet fails. */
-static void sign_and_verify(const struct sig_env *e, EVP_PKEY *key, uint16_t prf,
-			    uint32_t hashes, uint8_t want_method, size_t want_len)
+static void sign_and_verify(const struct sig_env *e, EVP_PKEY *key, uint16_t prf, uint32_t hashes,
+			    uint8_t want_method, size_t want_len)
 {
 	struct ike_auth_input in = input_of(e, prf);
 	uint8_t method = 0, *auth = NULL, ni2[32];
@@ -208,12 +207,12 @@ static void method_choice(void **state)
 /* RFC 7427 §3: the AlgorithmIdentifier names the PRF's hash, else the first listed. */
 static void method_14_hash_choice(void **state)
 {
-	static const uint8_t rsa_sha384[] = { 0x0f, 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86,
-					      0xf7, 0x0d, 0x01, 0x01, 0x0c, 0x05, 0x00 };
-	static const uint8_t rsa_sha256[] = { 0x0f, 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86,
-					      0xf7, 0x0d, 0x01, 0x01, 0x0b, 0x05, 0x00 };
-	static const uint8_t ecdsa_sha512[] = { 0x0c, 0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86,
-						0x48, 0xce, 0x3d, 0x04, 0x03, 0x04 };
+	static const uint8_t rsa_sha384[] = {0x0f, 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48,
+					     0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0c, 0x05, 0x00};
+	static const uint8_t rsa_sha256[] = {0x0f, 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48,
+					     0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b, 0x05, 0x00};
+	static const uint8_t ecdsa_sha512[] = {0x0c, 0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86,
+					       0x48, 0xce, 0x3d, 0x04, 0x03, 0x04};
 	const struct sig_env *e = *state;
 	struct ike_auth_input in = input_of(e, IKE_PRF_HMAC_SHA2_384);
 	uint8_t method, *auth = NULL;
@@ -288,7 +287,7 @@ static void mismatches_and_malformed(void **state)
 {
 	const struct sig_env *e = *state;
 	struct ike_auth_input in = input_of(e, IKE_PRF_HMAC_SHA2_256);
-	uint8_t method, *auth = NULL, junk[64] = { 0 };
+	uint8_t method, *auth = NULL, junk[64] = {0};
 	EVP_PKEY *weak = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)1024);
 	EVP_PKEY *x25519 = EVP_PKEY_Q_keygen(NULL, NULL, "X25519");
 	size_t n;
@@ -327,10 +326,10 @@ static void mismatches_and_malformed(void **state)
 /* Random AUTH data of many lengths for every method and key: refused, never a crash. */
 static void random_auth_data_is_refused(void **state)
 {
-	static const uint8_t methods[] = { IKE_AUTH_RSA_SIG, IKE_AUTH_ECDSA_256, IKE_AUTH_ECDSA_384,
-					   IKE_AUTH_ECDSA_521, IKE_AUTH_DIGITAL_SIGNATURE };
+	static const uint8_t methods[] = {IKE_AUTH_RSA_SIG, IKE_AUTH_ECDSA_256, IKE_AUTH_ECDSA_384,
+					  IKE_AUTH_ECDSA_521, IKE_AUTH_DIGITAL_SIGNATURE};
 	const struct sig_env *e = *state;
-	EVP_PKEY *keys[] = { e->rsa, e->p256, e->p384, e->p521 };
+	EVP_PKEY *keys[] = {e->rsa, e->p256, e->p384, e->p521};
 	struct ike_auth_input in = input_of(e, IKE_PRF_HMAC_SHA2_256);
 	uint8_t junk[300];
 	uint32_t x = 12345;

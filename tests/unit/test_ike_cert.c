@@ -25,14 +25,14 @@
 
 /* Fixed times: certificates valid 2026-01-01 .. 2028-01-01, checked in May 2026. */
 #define T_START 1767225600L
-#define T_END 1830297600L
-#define T_NOW 1780000000L
+#define T_END	1830297600L
+#define T_NOW	1780000000L
 
 struct cert_spec {
 	const char *cn;
 	const char *san; /* X509v3 config syntax: "DNS:a.example,IP:192.0.2.1" */
 	const char *eku; /* "serverAuth", an OID, ...; NULL = no extension */
-	const char *ku; /* "digitalSignature", ...; NULL = no extension */
+	const char *ku;	 /* "digitalSignature", ...; NULL = no extension */
 	bool ca;
 	long not_before, not_after;
 };
@@ -60,7 +60,7 @@ static void add_ext(X509 *x, X509 *issuer, int nid, const char *value)
 static struct issued issue(const struct cert_spec *s, EVP_PKEY *key, const struct issued *issuer)
 {
 	static long serial = 1;
-	struct issued out = { X509_new(), key, NULL, 0 };
+	struct issued out = {X509_new(), key, NULL, 0};
 	X509 *signer = issuer ? issuer->x : out.x;
 	int len;
 
@@ -106,9 +106,9 @@ struct env {
 static int setup(void **state)
 {
 	struct env *e = calloc(1, sizeof(*e));
-	const struct cert_spec rsa_ca = { .cn = "Test RSA Root", .ca = true };
-	const struct cert_spec ec_root = { .cn = "Test ECDSA Root", .ca = true };
-	const struct cert_spec ec_inter = { .cn = "Test ECDSA Intermediate", .ca = true };
+	const struct cert_spec rsa_ca = {.cn = "Test RSA Root", .ca = true};
+	const struct cert_spec ec_root = {.cn = "Test ECDSA Root", .ca = true};
+	const struct cert_spec ec_inter = {.cn = "Test ECDSA Intermediate", .ca = true};
 
 	e->rsa_ca_key = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
 	e->rsa_key = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
@@ -155,11 +155,10 @@ static const struct cert_spec good = {
 static int check(const struct env *e, const char *host, const struct issued *leaf,
 		 const struct issued *inter, X509_STORE *store, char **ret_err)
 {
-	const uint8_t *ders[2] = { leaf->der, inter ? inter->der : NULL };
-	const size_t lens[2] = { leaf->der_len, inter ? inter->der_len : 0 };
-	struct ike_cert_policy pol = { .host = host,
-				       .trust = store ? store : e->store,
-				       .verify_time = T_NOW };
+	const uint8_t *ders[2] = {leaf->der, inter ? inter->der : NULL};
+	const size_t lens[2] = {leaf->der_len, inter ? inter->der_len : 0};
+	struct ike_cert_policy pol = {
+		.host = host, .trust = store ? store : e->store, .verify_time = T_NOW};
 	EVP_PKEY *key = NULL;
 	int r;
 
@@ -199,13 +198,13 @@ static void good_rsa_leaf_and_its_auth(void **state)
 {
 	const struct env *e = *state;
 	struct issued leaf = rsa_leaf(e, &good);
-	const uint8_t *ders[] = { leaf.der };
-	struct ike_cert_policy pol = { .host = "vpn.example.com", .trust = e->store,
-				       .verify_time = T_NOW };
+	const uint8_t *ders[] = {leaf.der};
+	struct ike_cert_policy pol = {
+		.host = "vpn.example.com", .trust = e->store, .verify_time = T_NOW};
 	struct secret *sk_pr = secret_from_str("SK_pr for the test, 32 bytes ...");
-	uint8_t msg[64] = { 1 }, ni[32] = { 2 }, idr[8] = { 2, 0, 0, 0, 'g', 'w' };
-	const struct ike_auth_input in = { IKE_PRF_HMAC_SHA2_256, msg, sizeof(msg), ni, sizeof(ni),
-					   sk_pr, idr, 6 };
+	uint8_t msg[64] = {1}, ni[32] = {2}, idr[8] = {2, 0, 0, 0, 'g', 'w'};
+	const struct ike_auth_input in = {
+		IKE_PRF_HMAC_SHA2_256, msg, sizeof(msg), ni, sizeof(ni), sk_pr, idr, 6};
 	uint8_t method, *auth = NULL;
 	EVP_PKEY *key = NULL, *k2 = NULL;
 	size_t n;
@@ -342,16 +341,16 @@ static void key_usage_rules(void **state)
 		const char *eku, *ku;
 		const char *why; /* NULL = accepted */
 	} cases[] = {
-		{ "serverAuth", "digitalSignature", NULL },
-		{ "1.3.6.1.5.5.7.3.17", NULL, NULL }, /* ipsecIKE */
-		{ "1.3.6.1.5.5.8.2.2", NULL, NULL }, /* iKEIntermediate */
-		{ "anyExtendedKeyUsage", NULL, NULL },
-		{ "clientAuth,serverAuth", NULL, NULL },
-		{ NULL, NULL, NULL },
-		{ "clientAuth", NULL, "extended key usage is not serverAuth or ipsecIKE" },
-		{ "codeSigning,emailProtection", NULL,
-		  "extended key usage is not serverAuth or ipsecIKE" },
-		{ "serverAuth", "keyEncipherment", "key usage lacks digitalSignature" },
+		{"serverAuth", "digitalSignature", NULL},
+		{"1.3.6.1.5.5.7.3.17", NULL, NULL}, /* ipsecIKE */
+		{"1.3.6.1.5.5.8.2.2", NULL, NULL},  /* iKEIntermediate */
+		{"anyExtendedKeyUsage", NULL, NULL},
+		{"clientAuth,serverAuth", NULL, NULL},
+		{NULL, NULL, NULL},
+		{"clientAuth", NULL, "extended key usage is not serverAuth or ipsecIKE"},
+		{"codeSigning,emailProtection", NULL,
+		 "extended key usage is not serverAuth or ipsecIKE"},
+		{"serverAuth", "keyEncipherment", "key usage lacks digitalSignature"},
 	};
 	const struct env *e = *state;
 
@@ -376,13 +375,16 @@ static void pins(void **state)
 	const struct env *e = *state;
 	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
 	struct issued leaf = issue(&good, k, &e->ec_inter);
-	const uint8_t *ders[] = { leaf.der, e->ec_inter.der };
-	const size_t lens[] = { leaf.der_len, e->ec_inter.der_len };
-	const struct issued *each[] = { &leaf, &e->ec_inter, &e->ec_root };
+	const uint8_t *ders[] = {leaf.der, e->ec_inter.der};
+	const size_t lens[] = {leaf.der_len, e->ec_inter.der_len};
+	const struct issued *each[] = {&leaf, &e->ec_inter, &e->ec_root};
 	uint8_t pin[2][IKE_CERT_PIN_LEN];
-	struct ike_cert_policy pol = { .host = "vpn.example.com", .trust = e->store,
-				       .verify_time = T_NOW, .pinning = true, .pins = pin,
-				       .n_pins = 2 };
+	struct ike_cert_policy pol = {.host = "vpn.example.com",
+				      .trust = e->store,
+				      .verify_time = T_NOW,
+				      .pinning = true,
+				      .pins = pin,
+				      .n_pins = 2};
 	EVP_PKEY *key = NULL;
 	char *err = NULL;
 
@@ -422,9 +424,9 @@ static void override_accepts_exactly_one_leaf(void **state)
 	other = rsa_leaf(e, &good);
 	assert_int_equal(EVP_Digest(expired.der, expired.der_len, fp, &fplen, EVP_sha256(), NULL),
 			 1);
-	const uint8_t *d1[] = { expired.der }, *d2[] = { other.der };
-	struct ike_cert_policy pol = { .host = "vpn.example.com", .verify_time = T_NOW,
-				       .override_sha256 = fp };
+	const uint8_t *d1[] = {expired.der}, *d2[] = {other.der};
+	struct ike_cert_policy pol = {
+		.host = "vpn.example.com", .verify_time = T_NOW, .override_sha256 = fp};
 	assert_int_equal(ike_cert_verify(&pol, d1, &expired.der_len, 1, &key, &err), 0);
 	assert_int_equal(EVP_PKEY_eq(key, expired.key), 1);
 	EVP_PKEY_free(key);
@@ -447,10 +449,10 @@ static void malformed_input(void **state)
 	const struct env *e = *state;
 	struct issued leaf = rsa_leaf(e, &good);
 	uint8_t junk[64], *longer = malloc(leaf.der_len + 1);
-	const uint8_t *ders[] = { junk }, *d2[] = { longer }, *d3[] = { leaf.der, junk };
-	size_t lens[] = { sizeof(junk) }, l2 = leaf.der_len + 1, l3[] = { leaf.der_len, 5 };
-	struct ike_cert_policy pol = { .host = "vpn.example.com", .trust = e->store,
-				       .verify_time = T_NOW };
+	const uint8_t *ders[] = {junk}, *d2[] = {longer}, *d3[] = {leaf.der, junk};
+	size_t lens[] = {sizeof(junk)}, l2 = leaf.der_len + 1, l3[] = {leaf.der_len, 5};
+	struct ike_cert_policy pol = {
+		.host = "vpn.example.com", .trust = e->store, .verify_time = T_NOW};
 	uint8_t pin[IKE_CERT_PIN_LEN];
 	EVP_PKEY *key = NULL;
 	char *err = NULL;
@@ -488,10 +490,10 @@ static void truncated_and_corrupted_certificates(void **state)
 {
 	const struct env *e = *state;
 	struct issued leaf = rsa_leaf(e, &good);
-	struct ike_cert_policy pol = { .host = "vpn.example.com", .trust = e->store,
-				       .verify_time = T_NOW };
+	struct ike_cert_policy pol = {
+		.host = "vpn.example.com", .trust = e->store, .verify_time = T_NOW};
 	uint8_t *copy = malloc(leaf.der_len);
-	const uint8_t *ders[] = { copy };
+	const uint8_t *ders[] = {copy};
 	EVP_PKEY *key = NULL;
 
 	memcpy(copy, leaf.der, leaf.der_len);

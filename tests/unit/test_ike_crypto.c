@@ -43,57 +43,57 @@ struct hmac_case {
 };
 
 static const struct hmac_case rfc4231[] = {
-	{ "0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b", "4869205468657265",
-	  "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7",
-	  "afd03944d84895626b0825f4ab46907f15f9dadbe4101ec682aa034c7cebc59cfaea9ea9076ede7f4af152e8"
-	  "b2fa9cb6",
-	  "87aa7cdea5ef619d4ff0b4241a1d6cb02379f4e2ce4ec2787ad0b30545e17cdedaa833b7d6b8a702038b274e"
-	  "aea3f4e4be9d914eeb61f1702e696c203a126854" },
-	{ "4a656665", "7768617420646f2079612077616e7420666f72206e6f7468696e673f",
-	  "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843",
-	  "af45d2e376484031617f78d2b58a6b1b9c7ef464f5a01b47e42ec3736322445e8e2240ca5e69e2c78b3239ec"
-	  "fab21649",
-	  "164b7a7bfcf819e2e395fbe73b56e0a387bd64222e831fd610270cd7ea2505549758bf75c05a994a6d034f65"
-	  "f8f0e6fdcaeab1a34d4a6b4b636e070a38bce737" },
-	{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-	  "dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd"
-	  "dddddddddddd",
-	  "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe",
-	  "88062608d3e6ad8a0aa2ace014c8a86f0aa635d947ac9febe83ef4e55966144b2a5ab39dc13814b94e3ab6e1"
-	  "01a34f27",
-	  "fa73b0089d56a284efb0f0756c890be9b1b5dbdd8ee81a3655f83e33b2279d39bf3e848279a722c806b485a4"
-	  "7e67c807b946a337bee8942674278859e13292fb" },
-	{ "0102030405060708090a0b0c0d0e0f10111213141516171819",
-	  "cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd"
-	  "cdcdcdcdcdcd",
-	  "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b",
-	  "3e8a69b7783c25851933ab6290af6ca77a9981480850009cc5577c6e1f573b4e6801dd23c4a7d679ccf8a386"
-	  "c674cffb",
-	  "b0ba465637458c6990e5a8c5f61d4af7e576d97ff94b872de76f8050361ee3dba91ca5c11aa25eb4d679275c"
-	  "c5788063a5f19741120c4f2de2adebeb10a298dd" },
+	{"0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b", "4869205468657265",
+	 "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7",
+	 "afd03944d84895626b0825f4ab46907f15f9dadbe4101ec682aa034c7cebc59cfaea9ea9076ede7f4af152e8"
+	 "b2fa9cb6",
+	 "87aa7cdea5ef619d4ff0b4241a1d6cb02379f4e2ce4ec2787ad0b30545e17cdedaa833b7d6b8a702038b274e"
+	 "aea3f4e4be9d914eeb61f1702e696c203a126854"},
+	{"4a656665", "7768617420646f2079612077616e7420666f72206e6f7468696e673f",
+	 "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843",
+	 "af45d2e376484031617f78d2b58a6b1b9c7ef464f5a01b47e42ec3736322445e8e2240ca5e69e2c78b3239ec"
+	 "fab21649",
+	 "164b7a7bfcf819e2e395fbe73b56e0a387bd64222e831fd610270cd7ea2505549758bf75c05a994a6d034f65"
+	 "f8f0e6fdcaeab1a34d4a6b4b636e070a38bce737"},
+	{"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+	 "dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd"
+	 "dddddddddddd",
+	 "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe",
+	 "88062608d3e6ad8a0aa2ace014c8a86f0aa635d947ac9febe83ef4e55966144b2a5ab39dc13814b94e3ab6e1"
+	 "01a34f27",
+	 "fa73b0089d56a284efb0f0756c890be9b1b5dbdd8ee81a3655f83e33b2279d39bf3e848279a722c806b485a4"
+	 "7e67c807b946a337bee8942674278859e13292fb"},
+	{"0102030405060708090a0b0c0d0e0f10111213141516171819",
+	 "cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd"
+	 "cdcdcdcdcdcd",
+	 "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b",
+	 "3e8a69b7783c25851933ab6290af6ca77a9981480850009cc5577c6e1f573b4e6801dd23c4a7d679ccf8a386"
+	 "c674cffb",
+	 "b0ba465637458c6990e5a8c5f61d4af7e576d97ff94b872de76f8050361ee3dba91ca5c11aa25eb4d679275c"
+	 "c5788063a5f19741120c4f2de2adebeb10a298dd"},
 	/* case 6: a 131-byte key, longer than the block, is hashed first */
-	{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-	  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-	  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-	  "54657374205573696e67204c6172676572205468616e20426c6f636b2d53697a65204b6579202d20486173"
-	  "68204b6579204669727374",
-	  "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54",
-	  "4ece084485813e9088d2c63a041bc5b44f9ef1012a2b588f3cd11f05033ac4c60c2ef6ab4030fe8296248df1"
-	  "63f44952",
-	  "80b24263c7c1a3ebb71493c1dd7be8b49b46d1f41b4aeec1121b013783f8f3526b56d037e05f2598bd0fd221"
-	  "5d6a1e5295e64f73f63f0aec8b915a985d786598" },
-	{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-	  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-	  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-	  "5468697320697320612074657374207573696e672061206c6172676572207468616e20626c6f636b2d7369"
-	  "7a65206b657920616e642061206c6172676572207468616e20626c6f636b2d73697a6520646174612e2054"
-	  "6865206b6579206e6565647320746f20626520686173686564206265666f7265206265696e672075736564"
-	  "2062792074686520484d414320616c676f726974686d2e",
-	  "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2",
-	  "6617178e941f020d351e2f254e8fd32c602420feb0b8fb9adccebb82461e99c5a678cc31e799176d3860e611"
-	  "0c46523e",
-	  "e37b6a775dc87dbaa4dfa9f96e5e3ffddebd71f8867289865df5a32d20cdc944b6022cac3c4982b10d5eeb55"
-	  "c3e4de15134676fb6de0446065c97440fa8c6a58" },
+	{"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+	 "54657374205573696e67204c6172676572205468616e20426c6f636b2d53697a65204b6579202d20486173"
+	 "68204b6579204669727374",
+	 "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54",
+	 "4ece084485813e9088d2c63a041bc5b44f9ef1012a2b588f3cd11f05033ac4c60c2ef6ab4030fe8296248df1"
+	 "63f44952",
+	 "80b24263c7c1a3ebb71493c1dd7be8b49b46d1f41b4aeec1121b013783f8f3526b56d037e05f2598bd0fd221"
+	 "5d6a1e5295e64f73f63f0aec8b915a985d786598"},
+	{"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+	 "5468697320697320612074657374207573696e672061206c6172676572207468616e20626c6f636b2d7369"
+	 "7a65206b657920616e642061206c6172676572207468616e20626c6f636b2d73697a6520646174612e2054"
+	 "6865206b6579206e6565647320746f20626520686173686564206265666f7265206265696e672075736564"
+	 "2062792074686520484d414320616c676f726974686d2e",
+	 "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2",
+	 "6617178e941f020d351e2f254e8fd32c602420feb0b8fb9adccebb82461e99c5a678cc31e799176d3860e611"
+	 "0c46523e",
+	 "e37b6a775dc87dbaa4dfa9f96e5e3ffddebd71f8867289865df5a32d20cdc944b6022cac3c4982b10d5eeb55"
+	 "c3e4de15134676fb6de0446065c97440fa8c6a58"},
 };
 
 static void prf_hmac_sha2_rfc4231(void **state)
@@ -103,7 +103,7 @@ static void prf_hmac_sha2_rfc4231(void **state)
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(rfc4231); i++) {
 		size_t kn = unhex(rfc4231[i].key, key, sizeof(key));
-		struct ike_iov iov = { data, unhex(rfc4231[i].data, data, sizeof(data)) };
+		struct ike_iov iov = {data, unhex(rfc4231[i].data, data, sizeof(data))};
 
 		assert_int_equal(ike_prf(IKE_PRF_HMAC_SHA2_256, key, kn, &iov, 1, out), 0);
 		assert_hex_equal(out, 32, rfc4231[i].sha256);
@@ -118,8 +118,8 @@ static void prf_hmac_sha2_rfc4231(void **state)
 static void hmac_truncation_and_scatter(void **state)
 {
 	static const char data[] = "Test With Truncation";
-	const struct ike_iov whole = { data, 20 };
-	const struct ike_iov split[] = { { data, 4 }, { NULL, 0 }, { data + 4, 16 } };
+	const struct ike_iov whole = {data, 20};
+	const struct ike_iov split[] = {{data, 4}, {NULL, 0}, {data + 4, 16}};
 	uint8_t key[20], out[64];
 
 	(void)state;
@@ -138,10 +138,10 @@ static void hmac_truncation_and_scatter(void **state)
 /* prf+ rebuilt from prf: T1 = prf(K, S | 01), Tn = prf(K, Tn-1 | S | n). */
 static void prf_plus_follows_rfc7296(void **state)
 {
-	static const uint16_t ids[] = { IKE_PRF_HMAC_SHA2_256, IKE_PRF_HMAC_SHA2_384,
-					IKE_PRF_HMAC_SHA2_512 };
+	static const uint16_t ids[] = {IKE_PRF_HMAC_SHA2_256, IKE_PRF_HMAC_SHA2_384,
+				       IKE_PRF_HMAC_SHA2_512};
 	const uint8_t key[] = "prf+ key", s1[] = "seed one", s2[] = "seed two";
-	const struct ike_iov seed[] = { { s1, 8 }, { s2, 8 } };
+	const struct ike_iov seed[] = {{s1, 8}, {s2, 8}};
 	uint8_t want[4 * IKE_PRF_MAX_LEN], t[IKE_PRF_MAX_LEN];
 
 	(void)state;
@@ -150,7 +150,7 @@ static void prf_plus_follows_rfc7296(void **state)
 		struct secret *out = NULL;
 
 		for (uint8_t n = 1; n <= 4; n++) {
-			const struct ike_iov in[] = { { t, prev }, { s1, 8 }, { s2, 8 }, { &n, 1 } };
+			const struct ike_iov in[] = {{t, prev}, {s1, 8}, {s2, 8}, {&n, 1}};
 
 			assert_int_equal(ike_prf(ids[i], key, 8, in, 4, t), 0);
 			memcpy(want + (n - 1) * len, t, len);
@@ -173,8 +173,8 @@ static void transform_tables(void **state)
 {
 	const struct ike_encr_info *e;
 	const struct ike_integ_info *in;
-	struct ike_crypto_suite s = { IKE_ENCR_AES_GCM_16, 256, IKE_PRF_HMAC_SHA2_512, 0,
-				      IKE_DH_ECP_256 };
+	struct ike_crypto_suite s = {IKE_ENCR_AES_GCM_16, 256, IKE_PRF_HMAC_SHA2_512, 0,
+				     IKE_DH_ECP_256};
 
 	(void)state;
 	e = ike_crypto_encr(IKE_ENCR_AES_GCM_16, 256);
@@ -200,8 +200,8 @@ static void transform_tables(void **state)
 	assert_int_equal(ike_crypto_suite_check(&s, false), 0);
 	s.integ = IKE_INTEG_HMAC_SHA2_256_128; /* RFC 5282 §8: no INTEG with an AEAD */
 	assert_int_equal(ike_crypto_suite_check(&s, false), -EINVAL);
-	s = (struct ike_crypto_suite){ IKE_ENCR_AES_CBC, 256, IKE_PRF_HMAC_SHA2_256, 0,
-				       IKE_DH_MODP_2048 };
+	s = (struct ike_crypto_suite){IKE_ENCR_AES_CBC, 256, IKE_PRF_HMAC_SHA2_256, 0,
+				      IKE_DH_MODP_2048};
 	assert_int_equal(ike_crypto_suite_check(&s, false), -EINVAL); /* CBC needs INTEG */
 	s.integ = IKE_INTEG_HMAC_SHA2_512_256;
 	assert_int_equal(ike_crypto_suite_check(&s, false), 0);
@@ -242,10 +242,10 @@ struct sk_case {
 };
 
 static const struct sk_case sk_cases[] = {
-	{ IKE_ENCR_AES_CBC, IKE_INTEG_HMAC_SHA2_256_128 },
-	{ IKE_ENCR_AES_CBC, IKE_INTEG_HMAC_SHA2_384_192 },
-	{ IKE_ENCR_AES_CBC, IKE_INTEG_HMAC_SHA2_512_256 },
-	{ IKE_ENCR_AES_GCM_16, IKE_INTEG_NONE },
+	{IKE_ENCR_AES_CBC, IKE_INTEG_HMAC_SHA2_256_128},
+	{IKE_ENCR_AES_CBC, IKE_INTEG_HMAC_SHA2_384_192},
+	{IKE_ENCR_AES_CBC, IKE_INTEG_HMAC_SHA2_512_256},
+	{IKE_ENCR_AES_GCM_16, IKE_INTEG_NONE},
 };
 
 static void sk_setup(const struct sk_case *c, struct ike_sk *sk, struct secret **e,
@@ -327,7 +327,7 @@ static void sk_detects_every_tampered_byte(void **state)
 
 static void sk_rejects_short_and_misaligned(void **state)
 {
-	static const uint8_t plain[40] = { 1, 2, 3 };
+	static const uint8_t plain[40] = {1, 2, 3};
 	struct rng_fake rng;
 
 	(void)state;
@@ -346,9 +346,9 @@ static void sk_rejects_short_and_misaligned(void **state)
 		assert_int_equal(ike_sk_decrypt(&sk, msg, 28, 28, &out, &out_len), -EBADMSG);
 		assert_int_equal(ike_sk_decrypt(&sk, msg, 29, 28, &out, &out_len), -EINVAL);
 		/* a wrong length to encrypt into is our bug */
-		assert_int_equal(ike_sk_encrypt(&sk, &rng.ops, msg, 28, len - 1, plain,
-						sizeof(plain)),
-				 -EINVAL);
+		assert_int_equal(
+			ike_sk_encrypt(&sk, &rng.ops, msg, 28, len - 1, plain, sizeof(plain)),
+			-EINVAL);
 		assert_null(out);
 		free(msg);
 		secret_free(e);
@@ -362,7 +362,7 @@ static void sk_cbc_rejects_bad_pad_length(void **state)
 	struct secret *e = key_of(32, 1), *a = key_of(32, 100);
 	uint8_t msg[28 + 16 + 16 + 16], block[16], *out = NULL;
 	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
-	struct ike_iov cover = { msg, 28 + 32 };
+	struct ike_iov cover = {msg, 28 + 32};
 	struct ike_sk sk;
 	size_t out_len;
 	int outl = 0;
@@ -485,15 +485,14 @@ static void sk_init_checks_keys(void **state)
 	/* GCM key material is key | salt (RFC 5282 §7.1) */
 	assert_int_equal(ike_sk_init(&sk, IKE_ENCR_AES_GCM_16, 256, 0, k32, NULL), -EINVAL);
 	assert_int_equal(ike_sk_init(&sk, IKE_ENCR_AES_GCM_16, 256, 0, k36, NULL), 0);
-	assert_int_equal(ike_sk_init(&sk, IKE_ENCR_AES_GCM_16, 256, IKE_INTEG_HMAC_SHA2_256_128,
-				     k36, k32),
-			 -EINVAL);
-	assert_int_equal(ike_sk_init(&sk, IKE_ENCR_AES_CBC, 256, IKE_INTEG_HMAC_SHA2_384_192, k32,
-				     k32),
-			 -EINVAL);
-	assert_int_equal(ike_sk_init(&sk, IKE_ENCR_AES_CBC, 256, IKE_INTEG_HMAC_SHA2_384_192, k32,
-				     k48),
-			 0);
+	assert_int_equal(
+		ike_sk_init(&sk, IKE_ENCR_AES_GCM_16, 256, IKE_INTEG_HMAC_SHA2_256_128, k36, k32),
+		-EINVAL);
+	assert_int_equal(
+		ike_sk_init(&sk, IKE_ENCR_AES_CBC, 256, IKE_INTEG_HMAC_SHA2_384_192, k32, k32),
+		-EINVAL);
+	assert_int_equal(
+		ike_sk_init(&sk, IKE_ENCR_AES_CBC, 256, IKE_INTEG_HMAC_SHA2_384_192, k32, k48), 0);
 	assert_int_equal(ike_sk_init(&sk, IKE_ENCR_AES_CBC, 256, IKE_INTEG_NONE, k32, NULL),
 			 -EINVAL);
 	secret_free(k32);

@@ -1,12 +1,11 @@
 /*
  * test_ike_keys_strongswan.c - three real IKEv2 exchanges with strongSwan
  * 5.9.8 (ECP-256/AES-CBC/SHA2-512, MODP-2048/AES-CBC/SHA2-256 and
- * X25519/AES-GCM/SHA2-384), replayed: tests/data/ike/strongswan_*.vec hold what charon logged at ike/chd
- * level 4 (g^ir, SKEYSEED, SK_*, AUTH, Child SA keys) and the packets captured
- * on the wire (see make_strongswan_vector.py). We derive every key from g^ir,
- * nonces and SPIs, recompute the PSK AUTH, decrypt the IKE_AUTH request (SK)
- * and the two-fragment response (SKF, RFC 7383), check the gateway
- * certificate against the harness CA and verify its RFC 7427 RSA signature.
+ * X25519/AES-GCM/SHA2-384), replayed: tests/data/ike/strongswan_*.vec hold what charon logged at
+ * ike/chd level 4 (g^ir, SKEYSEED, SK_*, AUTH, Child SA keys) and the packets captured on the wire
+ * (see make_strongswan_vector.py). We derive every key from g^ir, nonces and SPIs, recompute the
+ * PSK AUTH, decrypt the IKE_AUTH request (SK) and the two-fragment response (SKF, RFC 7383), check
+ * the gateway certificate against the harness CA and verify its RFC 7427 RSA signature.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -107,19 +106,19 @@ static void parse_proposal(const char *s, struct ike_crypto_suite *ret)
 		int type; /* 1 ENCR, 2 PRF, 3 INTEG, 4 DH */
 		uint16_t id, bits;
 	} names[] = {
-		{ "AES_CBC_256", 1, IKE_ENCR_AES_CBC, 256 },
-		{ "AES_CBC_128", 1, IKE_ENCR_AES_CBC, 128 },
-		{ "AES_GCM_16_256", 1, IKE_ENCR_AES_GCM_16, 256 },
-		{ "PRF_HMAC_SHA2_256", 2, IKE_PRF_HMAC_SHA2_256, 0 },
-		{ "PRF_HMAC_SHA2_384", 2, IKE_PRF_HMAC_SHA2_384, 0 },
-		{ "PRF_HMAC_SHA2_512", 2, IKE_PRF_HMAC_SHA2_512, 0 },
-		{ "HMAC_SHA2_256_128", 3, IKE_INTEG_HMAC_SHA2_256_128, 0 },
-		{ "HMAC_SHA2_384_192", 3, IKE_INTEG_HMAC_SHA2_384_192, 0 },
-		{ "HMAC_SHA2_512_256", 3, IKE_INTEG_HMAC_SHA2_512_256, 0 },
-		{ "MODP_2048", 4, IKE_DH_MODP_2048, 0 },
-		{ "ECP_256", 4, IKE_DH_ECP_256, 0 },
-		{ "CURVE_25519", 4, IKE_DH_CURVE25519, 0 },
-		{ "NO_EXT_SEQ", 5, 0, 0 },
+		{"AES_CBC_256", 1, IKE_ENCR_AES_CBC, 256},
+		{"AES_CBC_128", 1, IKE_ENCR_AES_CBC, 128},
+		{"AES_GCM_16_256", 1, IKE_ENCR_AES_GCM_16, 256},
+		{"PRF_HMAC_SHA2_256", 2, IKE_PRF_HMAC_SHA2_256, 0},
+		{"PRF_HMAC_SHA2_384", 2, IKE_PRF_HMAC_SHA2_384, 0},
+		{"PRF_HMAC_SHA2_512", 2, IKE_PRF_HMAC_SHA2_512, 0},
+		{"HMAC_SHA2_256_128", 3, IKE_INTEG_HMAC_SHA2_256_128, 0},
+		{"HMAC_SHA2_384_192", 3, IKE_INTEG_HMAC_SHA2_384_192, 0},
+		{"HMAC_SHA2_512_256", 3, IKE_INTEG_HMAC_SHA2_512_256, 0},
+		{"MODP_2048", 4, IKE_DH_MODP_2048, 0},
+		{"ECP_256", 4, IKE_DH_ECP_256, 0},
+		{"CURVE_25519", 4, IKE_DH_CURVE25519, 0},
+		{"NO_EXT_SEQ", 5, 0, 0},
 	};
 	char buf[256], *tok, *save = NULL;
 
@@ -198,9 +197,8 @@ static void check_ike_keys(const char *file)
 
 	exchange_load(&x, file);
 	g_ir = vec_secret(&x.v, "g_ir");
-	assert_int_equal(ike_keys_skeyseed(x.suite.prf, x.ni, x.ni_len, x.nr, x.nr_len, g_ir,
-					   &skeyseed),
-			 0);
+	assert_int_equal(
+		ike_keys_skeyseed(x.suite.prf, x.ni, x.ni_len, x.nr, x.nr_len, g_ir, &skeyseed), 0);
 	assert_secret_is(skeyseed, &x.v, "skeyseed");
 	assert_secret_is(x.keys.sk_d, &x.v, "sk_d");
 	if (x.suite.integ) {
@@ -242,7 +240,7 @@ static void check_child_keys(const char *file)
 {
 	struct exchange x;
 	struct ike_crypto_suite child;
-	struct ike_keys_child ck = { 0 };
+	struct ike_keys_child ck = {0};
 
 	exchange_load(&x, file);
 	parse_proposal(vec_str(&x.v, "esp_proposal"), &child);
@@ -341,8 +339,8 @@ static void check_auth_request(const char *file)
 	assert_int_equal(auth_n - 4, want_n);
 	assert_memory_equal(auth + 4, want, want_n);
 
-	const struct ike_auth_input in = { x.suite.prf, msg0, n0, x.nr, x.nr_len, x.keys.sk_pi,
-					   idi, idi_n };
+	const struct ike_auth_input in = {x.suite.prf, msg0,	     n0,  x.nr,
+					  x.nr_len,    x.keys.sk_pi, idi, idi_n};
 	assert_int_equal(ike_auth_mac(&in, psk, mac, &mac_n), 0);
 	assert_int_equal(mac_n, want_n);
 	assert_memory_equal(mac, want, want_n);
@@ -440,19 +438,18 @@ static void check_auth_response(const char *file)
 	assert_true(find_payload(plain, plain_n, first, 39 /* AUTH */, &auth, &auth_n));
 	assert_int_equal(auth[0], IKE_AUTH_DIGITAL_SIGNATURE);
 
-	const uint8_t *ders[] = { cert + 1 };
-	const size_t lens[] = { cert_n - 1 };
-	struct ike_cert_policy pol = { .host = "vpn.harness.test", .trust = store,
-				       .verify_time = t };
+	const uint8_t *ders[] = {cert + 1};
+	const size_t lens[] = {cert_n - 1};
+	struct ike_cert_policy pol = {.host = "vpn.harness.test", .trust = store, .verify_time = t};
 	assert_int_equal(ike_cert_verify(&pol, ders, lens, 1, &key, &err), 0);
 	assert_null(err);
 
-	const struct ike_auth_input in = { x.suite.prf, msg1, n1, x.ni, x.ni_len, x.keys.sk_pr,
-					   idr, idr_n };
+	const struct ike_auth_input in = {x.suite.prf, msg1,	     n1,  x.ni,
+					  x.ni_len,    x.keys.sk_pr, idr, idr_n};
 	assert_int_equal(ike_auth_verify(&in, key, auth[0], auth + 4, auth_n - 4), 0);
 	/* signed over the responder's octets only: Nr in place of Ni fails */
-	const struct ike_auth_input wrong = { x.suite.prf, msg1, n1, x.nr, x.nr_len, x.keys.sk_pr,
-					      idr, idr_n };
+	const struct ike_auth_input wrong = {x.suite.prf, msg1,		n1,  x.nr,
+					     x.nr_len,	  x.keys.sk_pr, idr, idr_n};
 	assert_int_equal(ike_auth_verify(&wrong, key, auth[0], auth + 4, auth_n - 4), -EACCES);
 	EVP_PKEY_free(key);
 	key = NULL;
