@@ -37,3 +37,33 @@ snapshot() {
 		cat "$AGENT_RESOLV"
 	} >"$TEST_TMP/snap.$1"
 }
+
+agent_connected() { [ "$(agent_cli state)" = "state: Connected" ]; }
+
+# agent_login: the lab account through script mode; the connect must succeed
+agent_login() {
+	printf 'connect IKEv2_Gateway\ntest\ncisco\n' | agent_cli -s >"$TEST_TMP/connect.out" 2>"$TEST_TMP/connect.err" ||
+		die "connect failed: $(cat "$TEST_TMP/connect.err")"
+	agent_connected || die "not Connected after login"
+}
+
+# tcp_start / tcp_check: one long-lived TCP connection through the tunnel (a socat echo
+# server behind the gateway; a bash client in ns cl that sends each line written to a
+# fifo and appends the echo to a file). It must survive every reconnect.
+tcp_start() {
+	need_cmd socat
+	bg gw "$TEST_TMP/socat-server.log" socat TCP-LISTEN:7777,bind=$BEHIND_IP,reuseaddr,fork EXEC:cat >/dev/null
+	sleep 0.3
+	mkfifo "$TEST_TMP/tcp.in"
+	: >"$TEST_TMP/tcp.out"
+	bg cl "$TEST_TMP/tcp-client.log" bash -c "exec 3<>/dev/tcp/$BEHIND_IP/7777 || exit 1
+		while :; do read -r l <'$TEST_TMP/tcp.in'; echo \"\$l\" >&3; read -r -t 10 e <&3 || exit 2; echo \"\$e\" >>'$TEST_TMP/tcp.out'; done" >/dev/null
+	TCP_N=0
+	tcp_check "at the start"
+}
+
+tcp_check() {
+	local want="line$((TCP_N += 1))"
+	timeout 5 sh -c "echo $want >'$TEST_TMP/tcp.in'" || die "TCP client gone ($1)"
+	wait_for 10 grep -qx "$want" "$TEST_TMP/tcp.out" || die "TCP connection did not survive ($1)"
+}
