@@ -315,6 +315,35 @@ static struct ike_sk sk_for(const struct exchange *x, bool initiator)
  * IKE_AUTH request: HDR, SK {IDi, ..., AUTH, ...}. Its AUTH is the PSK MIC
  * that charon logged, which ike_auth_mac reproduces from RealMessage1.
  */
+/* An rng that hands out the IV the sender used, to replay its encryption. */
+static int replay_fill(void *user_data, void *buf, size_t n)
+{
+	memcpy(buf, user_data, n);
+	return 0;
+}
+
+/*
+ * Encrypts the decrypted payloads again with the captured IV: for AES-GCM
+ * (no padding, RFC 5282 §3) the message must come out byte for byte as
+ * strongSwan sent it, which checks our encryption against another
+ * implementation. CBC padding is the sender's choice, so CBC is skipped.
+ */
+static void assert_reencrypts(const struct ike_sk *sk, const uint8_t *msg, size_t aad_len,
+			      size_t n, const uint8_t *plain, size_t plain_n)
+{
+	struct rng_ops replay = {replay_fill, (void *)(msg + aad_len)};
+	uint8_t *again;
+
+	if (!sk->encr->aead)
+		return;
+	assert_int_equal(aad_len + ike_sk_body_len(sk, plain_n), n);
+	again = malloc(n);
+	memcpy(again, msg, aad_len);
+	assert_int_equal(ike_sk_encrypt(sk, &replay, again, aad_len, n, plain, plain_n), 0);
+	assert_memory_equal(again, msg, n);
+	free(again);
+}
+
 static void check_auth_request(const char *file)
 {
 	struct exchange x;
@@ -334,6 +363,7 @@ static void check_auth_request(const char *file)
 	assert_int_equal(msg[16], 46); /* SK */
 	sk = sk_for(&x, true);
 	assert_int_equal(ike_sk_decrypt(&sk, msg, 32, n, &plain, &plain_n), 0);
+	assert_reencrypts(&sk, msg, 32, n, plain, plain_n);
 	assert_true(find_payload(plain, plain_n, msg[28], 39 /* AUTH */, &auth, &auth_n));
 	assert_int_equal(auth[0], IKE_AUTH_SHARED_KEY_MIC);
 	assert_int_equal(auth_n - 4, want_n);
@@ -383,6 +413,7 @@ static uint8_t *reassemble(const struct exchange *x, size_t *ret_len, uint8_t *r
 		if (i == 0)
 			*ret_first = frag[28];
 		assert_int_equal(ike_sk_decrypt(&sk, frag, 36, n, &plain, &plain_n), 0);
+		assert_reencrypts(&sk, frag, 36, n, plain, plain_n);
 		all = realloc(all, all_n + plain_n);
 		memcpy(all + all_n, plain, plain_n);
 		all_n += plain_n;
