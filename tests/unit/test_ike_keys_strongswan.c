@@ -328,8 +328,8 @@ static int replay_fill(void *user_data, void *buf, size_t n)
  * strongSwan sent it, which checks our encryption against another
  * implementation. CBC padding is the sender's choice, so CBC is skipped.
  */
-static void assert_reencrypts(const struct ike_sk *sk, const uint8_t *msg, size_t aad_len,
-			      size_t n, const uint8_t *plain, size_t plain_n)
+static void assert_reencrypts(const struct ike_sk *sk, const uint8_t *msg, size_t aad_len, size_t n,
+			      const uint8_t *plain, size_t plain_n)
 {
 	struct rng_ops replay = {replay_fill, (void *)(msg + aad_len)};
 	uint8_t *again;
