@@ -77,8 +77,9 @@ struct platform_linux {
 	bool routes_applied;
 	struct in_addr route_gw;
 	struct platform_plan plan;
-	bool pinned;	    /* the gateway's host route is installed ... */
-	struct pl_item pin; /* ... as this item */
+	bool tun_split[PLATFORM_MAX_SUBNETS + 2]; /* plan.tun[i] went in as two halves */
+	bool pinned;				  /* the gateway's host route is installed ... */
+	struct pl_item pin;			  /* ... as this item */
 
 	/* DNS */
 	enum pl_dns_state dns_state;

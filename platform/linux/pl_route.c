@@ -107,7 +107,8 @@ int pl_route_item_add(struct platform_linux *pl, const struct pl_item *it, bool 
 	r = pl_nl_err(rtnl_route_add(s, rt, replace ? NLM_F_REPLACE : NLM_F_EXCL));
 	if (r < 0) {
 		pl_journal_drop(&pl->journal, it);
-		log_warning_fr(r, "route %s", describe(it, d, sizeof(d)));
+		if (r != -EEXIST) /* the caller decides what an equal route means */
+			log_warning_fr(r, "route %s", describe(it, d, sizeof(d)));
 	} else {
 		log_debug("route %s added", describe(it, d, sizeof(d)));
 	}
@@ -171,7 +172,14 @@ static int set_pin(struct platform_linux *pl, const struct pl_item *want)
 	if (pl->pinned && pl_item_eq(&old, want))
 		return 0;
 	/* Replace keeps the gateway reachable throughout (same dst and metric). */
-	if ((r = pl_route_item_add(pl, want, pl->pinned)) < 0)
+	r = pl_route_item_add(pl, want, pl->pinned);
+	if (r == -EEXIST && !pl->pinned) {
+		/* The system has its own host route to the gateway: it already
+		 * beats the tunnel's routes, and it is not ours to move. */
+		log_info("a host route to the gateway exists; using it");
+		return 0;
+	}
+	if (r < 0)
 		return r;
 	if (pl->pinned && old.dst.addr.s_addr == want->dst.addr.s_addr)
 		pl_journal_drop(&pl->journal, &old);
@@ -193,22 +201,90 @@ static int unpin(struct platform_linux *pl)
 	return r;
 }
 
-static int apply_tun_routes(struct platform_linux *pl, const struct platform_plan *plan)
+static void halves(const struct platform_ip4_prefix *x, struct platform_ip4_prefix ret[2])
 {
+	ret[0] = ret[1] = *x;
+	ret[0].prefixlen = ret[1].prefixlen = (uint8_t)(x->prefixlen + 1);
+	ret[1].addr.s_addr |= htonl(1u << (31 - x->prefixlen));
+}
+
+/*
+ * One tunnel route. When the system has the same prefix already (the local
+ * LAN is numbered like a split-include network; an equal route could not be
+ * added), the two halves go in instead: longer prefixes win, and the tunnel
+ * must, as Secure Client's does without Local LAN Access.
+ */
+static int add_tun_route(struct platform_linux *pl, const struct platform_ip4_prefix *dst,
+			 bool *ret_split)
+{
+	struct platform_ip4_prefix h[2];
 	struct pl_item it;
+	char b[32];
 	int r;
+
+	*ret_split = false;
+	tun_item(pl, dst, &it);
+	r = pl_route_item_add(pl, &it, false);
+	if (r != -EEXIST || dst->prefixlen == 32)
+		return r;
+	halves(dst, h);
+	*ret_split = true;
+	for (int i = 0; i < 2; i++) {
+		tun_item(pl, &h[i], &it);
+		if ((r = pl_route_item_add(pl, &it, false)) < 0)
+			return r;
+	}
+	log_info("%s: %s is also a local route; tunnelled as two halves", pl->tun_name,
+		 platform_prefix_to_string(dst, b, sizeof(b)));
+	return 0;
+}
+
+static int remove_tun_route(struct platform_linux *pl, const struct platform_ip4_prefix *dst,
+			    bool split)
+{
+	struct platform_ip4_prefix h[2];
+	struct pl_item it;
+	int r = 0, e;
+
+	if (!split) {
+		tun_item(pl, dst, &it);
+		return pl_route_undo(pl, &it);
+	}
+	halves(dst, h);
+	for (int i = 1; i >= 0; i--) {
+		tun_item(pl, &h[i], &it);
+		if ((e = pl_route_undo(pl, &it)) < 0 && r == 0)
+			r = e;
+	}
+	return r;
+}
+
+static int plan_index(const struct platform_plan *p, const struct platform_ip4_prefix *x)
+{
+	for (size_t i = 0; i < p->n_tun; i++)
+		if (p->tun[i].prefixlen == x->prefixlen && p->tun[i].addr.s_addr == x->addr.s_addr)
+			return (int)i;
+	return -1;
+}
+
+/* Only the difference between the installed plan and the new one is touched;
+ * new_split gets, per new route, whether it went in as two halves. */
+static int apply_tun_routes(struct platform_linux *pl, const struct platform_plan *plan,
+			    bool *new_split)
+{
+	int r, j;
 
 	if (pl->routes_applied)
 		for (size_t i = 0; i < pl->plan.n_tun; i++)
-			if (!in_plan(plan, &pl->plan.tun[i])) {
-				tun_item(pl, &pl->plan.tun[i], &it);
-				(void)pl_route_undo(pl, &it);
-			}
+			if (!in_plan(plan, &pl->plan.tun[i]))
+				(void)remove_tun_route(pl, &pl->plan.tun[i], pl->tun_split[i]);
 	for (size_t i = 0; i < plan->n_tun; i++) {
-		if (pl->routes_applied && in_plan(&pl->plan, &plan->tun[i]))
+		j = pl->routes_applied ? plan_index(&pl->plan, &plan->tun[i]) : -1;
+		if (j >= 0) {
+			new_split[i] = pl->tun_split[j];
 			continue;
-		tun_item(pl, &plan->tun[i], &it);
-		if ((r = pl_route_item_add(pl, &it, false)) < 0)
+		}
+		if ((r = add_tun_route(pl, &plan->tun[i], &new_split[i])) < 0)
 			return r;
 	}
 	return 0;
@@ -219,6 +295,7 @@ int pl_routes_apply(struct platform *p, const struct platform_routes *routes)
 	struct platform_linux *pl = pl_of(p);
 	struct platform_path path = {0};
 	struct platform_plan plan;
+	bool split[ARRAY_SIZE(plan.tun)] = {false};
 	struct pl_item pin;
 	int r;
 
@@ -237,9 +314,10 @@ int pl_routes_apply(struct platform *p, const struct platform_routes *routes)
 	} else if ((r = unpin(pl)) < 0) {
 		return r;
 	}
-	r = apply_tun_routes(pl, &plan);
+	r = apply_tun_routes(pl, &plan, split);
 	/* Record what is in place even on a partial failure, so remove() finds it. */
 	pl->plan = plan;
+	memcpy(pl->tun_split, split, sizeof(split));
 	pl->routes_applied = true;
 	pl->route_gw = routes->gateway;
 	if (r == 0)
@@ -251,16 +329,13 @@ int pl_routes_apply(struct platform *p, const struct platform_routes *routes)
 int pl_routes_remove(struct platform *p)
 {
 	struct platform_linux *pl = pl_of(p);
-	struct pl_item it;
 	int r = 0, e;
 
 	if (!pl->routes_applied)
 		return unpin(pl);
-	for (size_t i = pl->plan.n_tun; i-- > 0;) {
-		tun_item(pl, &pl->plan.tun[i], &it);
-		if ((e = pl_route_undo(pl, &it)) < 0 && r == 0)
+	for (size_t i = pl->plan.n_tun; i-- > 0;)
+		if ((e = remove_tun_route(pl, &pl->plan.tun[i], pl->tun_split[i])) < 0 && r == 0)
 			r = e;
-	}
 	if ((e = unpin(pl)) < 0 && r == 0)
 		r = e;
 	pl->routes_applied = false;

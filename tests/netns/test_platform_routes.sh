@@ -27,6 +27,8 @@ STATE=$TEST_TMP/state
 RESOLV=$TEST_TMP/resolv.conf
 printf 'nameserver 10.1.0.1\r\nsearch lan\n# odd bytes kept\noptions edns0' >"$RESOLV"
 cp "$RESOLV" "$TEST_TMP/resolv.orig"
+# (grep -q on a pipe could SIGPIPE the producer and fail under pipefail:
+#  output is captured first)
 snapshot() { nsx cl ip route show table all; nsx cl ip -o addr show; nsx cl ip -o link show | sed 's/ state [A-Z]* / /'; }
 snapshot >"$TEST_TMP/before.txt"
 
@@ -58,11 +60,11 @@ grep -q '^192.168.10.0/24 dev anyroam0 proto 177' <<<"$routes" || die "split: no
 grep -q '^172.16.0.0/12 dev anyroam0 proto 177' <<<"$routes" || die "split: no 172.16.0.0/12 route"
 grep -q '10.2.0.2' <<<"$routes" && die "split: unexpected host route"
 grep -q '^default via 10.1.0.1 dev veth-c' <<<"$routes" || die "split: default route touched"
-nsx cl ip -o addr show dev anyroam0 | grep -q 'inet 192.168.20.5/32' || die "split: tun address"
-nsx cl ip -o link show dev anyroam0 | grep -q 'mtu 1400' || die "split: tun MTU"
+grep -q 'inet 192.168.20.5/32' <<<"$(nsx cl ip -o addr show dev anyroam0)" || die "split: tun address"
+grep -q 'mtu 1400' <<<"$(nsx cl ip -o link show dev anyroam0)" || die "split: tun MTU"
 grep -q '^nameserver 192.168.10.53$' "$RESOLV" || die "split: resolv.conf"
-nsx cl ip route get 192.168.10.1 | grep -q 'dev anyroam0' || die "split: 192.168.10.1 not tunnelled"
-nsx cl ip route get 8.8.8.8 | grep -q 'dev veth-c' || die "split: internet tunnelled"
+grep -q 'dev anyroam0' <<<"$(nsx cl ip route get 192.168.10.1)" || die "split: 192.168.10.1 not tunnelled"
+grep -q 'dev veth-c' <<<"$(nsx cl ip route get 8.8.8.8)" || die "split: internet tunnelled"
 stop_and_compare split
 
 # 2. full tunnel: 0/1 + 128/1 into the tunnel, the gateway pinned to veth-c
@@ -72,8 +74,8 @@ log "full tunnel routes:"$'\n'"$routes"
 grep -q '^0.0.0.0/1 dev anyroam0 proto 177' <<<"$routes" || die "full: no 0/1"
 grep -q '^128.0.0.0/1 dev anyroam0 proto 177' <<<"$routes" || die "full: no 128/1"
 grep -q '^10.2.0.2 via 10.1.0.1 dev veth-c proto 177' <<<"$routes" || die "full: no host route"
-nsx cl ip route get 8.8.8.8 | grep -q 'dev anyroam0' || die "full: 8.8.8.8 not tunnelled"
-nsx cl ip route get 10.2.0.2 | grep -q 'via 10.1.0.1 dev veth-c' || die "full: gateway tunnelled"
+grep -q 'dev anyroam0' <<<"$(nsx cl ip route get 8.8.8.8)" || die "full: 8.8.8.8 not tunnelled"
+grep -q 'via 10.1.0.1 dev veth-c' <<<"$(nsx cl ip route get 10.2.0.2)" || die "full: gateway tunnelled"
 nsx cl ping -c1 -W1 10.2.0.2 >/dev/null || die "full: gateway unreachable"
 grep -q '^nameserver 10.1.0.1' "$RESOLV" && die "full: local DNS server kept"
 stop_and_compare full
@@ -103,7 +105,8 @@ log "ok: host route followed the roam and was removed exactly"
 start crash --dns 192.168.10.53
 kill -KILL "$PID"
 wait "$PID" 2>/dev/null || true
-nsx cl ip route | grep -q '^10.2.0.2 via 10.1.0.1' || die "crash: host route should survive a SIGKILL"
+grep -q '^10.2.0.2 via 10.1.0.1' <<<"$(nsx cl ip route)" ||
+	die "crash: host route should survive a SIGKILL: $(nsx cl ip route; cat "$STATE/platform.journal")"
 grep -q '192.168.10.53' "$RESOLV" || die "crash: resolv.conf should still be ours"
 [ -s "$STATE/platform.journal" ] || die "crash: no journal"
 log "journal after the crash:"$'\n'"$(cat "$STATE/platform.journal")"

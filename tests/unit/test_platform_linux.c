@@ -553,6 +553,50 @@ static void route_error_is_clean(void **state)
 	platform_free(p);
 }
 
+static void overlaps_with_local_routes(void **state)
+{
+	struct platform_tun_config tc = {.name = "artest0", .addr = ip("192.168.20.5")};
+	/* the split-include network is numbered like the local LAN on eth0 */
+	struct platform_ip4_prefix nets[] = {{ip("10.1.0.0"), 24}, {ip("192.168.10.0"), 24}};
+	struct platform_routes split = {ip("198.51.100.7"), nets, 2};
+	struct platform_routes full = {ip("198.51.100.7"), NULL, 0};
+	struct platform *p = new_platform();
+	_cleanup_free_ char *before = NULL;
+	char *routes;
+	int fd;
+
+	(void)state;
+	assert_int_equal(platform_tun_open(p, &tc, &fd), 0);
+	before = strdup(capture("ip route show table all"));
+	assert_int_equal(platform_routes_apply(p, &split), 0);
+	routes = capture("ip route");
+	assert_non_null(strstr(routes, "10.1.0.0/25 dev artest0 proto 177"));
+	assert_non_null(strstr(routes, "10.1.0.128/25 dev artest0 proto 177"));
+	assert_non_null(strstr(routes, "10.1.0.0/24 dev eth0 proto kernel"));
+	assert_non_null(strstr(capture("ip route get 10.1.0.9"), "dev artest0"));
+	/* a reconnect with the same reply keeps them; a new reply drops them */
+	assert_int_equal(platform_routes_apply(p, &split), 0);
+	split.n_subnets = 1;
+	split.subnets = &nets[1];
+	assert_int_equal(platform_routes_apply(p, &split), 0);
+	assert_null(strstr(capture("ip route"), "/25"));
+	assert_int_equal(platform_routes_remove(p), 0);
+	assert_string_equal(capture("ip route show table all"), before);
+
+	/* the system pins the gateway itself: used as it is, left alone */
+	assert_int_equal(sh("ip route add 198.51.100.7 via 10.1.0.1 dev eth0"), 0);
+	free(before);
+	before = strdup(capture("ip route show table all"));
+	assert_int_equal(platform_routes_apply(p, &full), 0);
+	assert_null(strstr(capture("ip route"), "198.51.100.7 via 10.1.0.1 dev eth0 proto 177"));
+	assert_non_null(strstr(capture("ip route get 198.51.100.7"), "dev eth0"));
+	assert_int_equal(platform_routes_remove(p), 0);
+	assert_string_equal(capture("ip route show table all"), before);
+	assert_int_equal(platform_undo_all(p), 0);
+	assert_int_equal(sh("ip route del 198.51.100.7 via 10.1.0.1 dev eth0"), 0);
+	platform_free(p);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -560,6 +604,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(routes_split_and_full),
 		cmocka_unit_test(recover_after_a_crash),
 		cmocka_unit_test(route_error_is_clean),
+		cmocka_unit_test(overlaps_with_local_routes),
 	};
 
 	if (argc > 1 && !strcmp(argv[1], "tool"))
