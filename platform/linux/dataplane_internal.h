@@ -20,6 +20,7 @@
 
 #define DP_BATCH    32 /* datagrams per recvmmsg/sendmmsg, packets per TUN burst */
 #define DP_BUF_SIZE (65536 + ESP_HEADROOM_MAX + ESP_TRAILER_MAX)
+#define DP_VNET_MAX 16 /* a virtio_net_hdr fits in the ESP header we strip */
 
 struct dp_tunnel {
 	struct esp_sa *in, *out;
@@ -63,6 +64,9 @@ struct dp_qpkt {
 
 struct dataplane {
 	struct dataplane_config cfg;
+	/* TUN opened with IFF_VNET_HDR: bytes of virtio_net_hdr before each packet, and
+	 * TSO enabled (dataplane_gso.h); 0 for a plain TUN */
+	size_t vnet_len;
 	pthread_rwlock_t lock;
 	struct dp_tunnel **tunnels;
 	size_t n_tunnels, cap_tunnels;

@@ -108,9 +108,15 @@ static enum dataplane_drop drop_reason(int r)
 	}
 }
 
-static void write_tun(struct dataplane *dp, const uint8_t *p, size_t n)
+/* p is inside the datagram buffer, after the ESP header: room for a vnet header. */
+static void write_tun(struct dataplane *dp, uint8_t *p, size_t n)
 {
-	if (write(dp->cfg.tun_fd, p, n) < 0) {
+	if (dp->vnet_len) {
+		/* no offload asked of the kernel: a complete, ordinary packet */
+		p -= dp->vnet_len;
+		memset(p, 0, dp->vnet_len);
+	}
+	if (write(dp->cfg.tun_fd, p, n + dp->vnet_len) < 0) {
 		dp_drop(&dp->rx, DATAPLANE_DROP_TUN_WRITE);
 		log_debug_ratelimited("tun write: %s", err_str(-errno));
 		return;

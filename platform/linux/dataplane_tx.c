@@ -25,11 +25,13 @@
 
 #include "core/log.h"
 #include "core/xmalloc.h"
+#include "platform/linux/dataplane_gso.h"
 
 #define TUN_ERROR_PAUSE_MS 10
 
 struct tx_state {
 	uint8_t *bufs;	       /* DP_BATCH buffers of DP_BUF_SIZE */
+	uint8_t *scratch;      /* vnet TUN: one read, up to a 64 KiB TSO packet */
 	size_t lens[DP_BATCH]; /* inner packet lengths, at ESP_HEADROOM_MAX */
 	size_t n_in;
 	/* the outgoing batch */
@@ -250,6 +252,54 @@ static void read_tun_burst(struct dataplane *dp, struct tx_state *st)
 	}
 }
 
+/* Takes one packet read from a vnet TUN into scratch: finished or cut into segments. */
+static void take_vnet(struct dataplane *dp, struct tx_state *st, size_t n)
+{
+	const size_t cap = DP_BUF_SIZE - ESP_HEADROOM_MAX - ESP_TRAILER_MAX;
+	uint8_t *pkt = st->scratch + dp->vnet_len;
+	size_t len = n - dp->vnet_len, seg_len;
+	struct dataplane_gso g;
+
+	if (n < dp->vnet_len || dataplane_gso_parse(st->scratch, pkt, len, &g) < 0 ||
+	    dataplane_gso_finish_csum(&g, pkt, len) < 0) {
+		dp_drop(&dp->tx, DATAPLANE_DROP_NOT_IP);
+		return;
+	}
+	if (!g.tso) {
+		memcpy(inner_at(st, st->n_in), pkt, len);
+		st->lens[st->n_in++] = len;
+		return;
+	}
+	for (unsigned int k = 0; k < g.segments; k++) {
+		if (st->n_in == DP_BATCH)
+			seal_and_send(dp, st);
+		if (dataplane_gso_segment(&g, pkt, len, k, inner_at(st, st->n_in), cap, &seg_len) <
+		    0) {
+			dp_drop(&dp->tx, DATAPLANE_DROP_NOT_IP);
+			continue;
+		}
+		st->lens[st->n_in++] = seg_len;
+	}
+}
+
+static void read_tun_vnet(struct dataplane *dp, struct tx_state *st)
+{
+	while (st->n_in < DP_BATCH) {
+		ssize_t n = read(dp->cfg.tun_fd, st->scratch, DP_BUF_SIZE);
+
+		if (n <= 0) {
+			if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+				log_warning_ratelimited("tun read: %s", err_str(-errno));
+				(void)poll(NULL, 0, TUN_ERROR_PAUSE_MS);
+			}
+			return;
+		}
+		dp_count(&dp->tx.tun_rx_packets, 1);
+		dp_count(&dp->tx.tun_rx_bytes, (uint64_t)n);
+		take_vnet(dp, st, (size_t)n);
+	}
+}
+
 /* ---- keepalive ---- */
 
 /* Milliseconds to the next keepalive, -1 for none; sends one when it is due. */
@@ -301,6 +351,7 @@ void *dataplane_tx_thread(void *arg)
 				{.fd = dp->tx_wake, .events = POLLIN}};
 
 	st->bufs = xmalloc((size_t)DP_BATCH * DP_BUF_SIZE);
+	st->scratch = dp->vnet_len ? xmalloc(DP_BUF_SIZE) : NULL;
 	while (!atomic_load(&dp->stop)) {
 		if (poll(pfd, 2, keepalive(dp)) < 0) {
 			if (errno != EINTR)
@@ -314,11 +365,15 @@ void *dataplane_tx_thread(void *arg)
 		if (pfd[0].revents & (POLLIN | POLLERR)) {
 			if (dp->q_n) /* an SA came back: the old packets go first */
 				flush_queue(dp, st);
-			read_tun_burst(dp, st);
+			if (dp->vnet_len)
+				read_tun_vnet(dp, st);
+			else
+				read_tun_burst(dp, st);
 			seal_and_send(dp, st);
 		}
 	}
 	free(st->bufs);
+	free(st->scratch);
 	free(st);
 	return NULL;
 }

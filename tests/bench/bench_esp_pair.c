@@ -7,6 +7,7 @@
  *   bench_esp_pair --role gateway --tun NAME --local IP:PORT --inner CLIENT_IP [options]
  *   options: --transform aes256gcm16|aes256-sha256|aes256-sha384|aes256-sha512
  *            --keepalive-ms N (client, default 20000)
+ *            --offload (open TUN with IFF_VNET_HDR: TSO segmented in userspace)
  *
  * Keys are derived from the SPIs (test only; no IKE here). SIGUSR1 simulates a
  * reconnect (PROTOCOL.md §4.2) with the next SA pair: the client removes its SA,
@@ -42,6 +43,7 @@ struct opts {
 	struct in_addr inner;
 	enum esp_transform transform;
 	long keepalive_ms;
+	bool offload;
 };
 
 static void usage(void)
@@ -79,6 +81,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		{"inner", required_argument, NULL, 'i'},
 		{"transform", required_argument, NULL, 'x'},
 		{"keepalive-ms", required_argument, NULL, 'k'},
+		{"offload", no_argument, NULL, 'o'},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
@@ -110,6 +113,9 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		case 'k':
 			o->keepalive_ms = atol(optarg);
 			break;
+		case 'o':
+			o->offload = true;
+			break;
 		default:
 			usage();
 		}
@@ -119,9 +125,9 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		usage();
 }
 
-static int tun_open(const char *name)
+static int tun_open(const char *name, bool offload)
 {
-	struct ifreq ifr = {.ifr_flags = IFF_TUN | IFF_NO_PI};
+	struct ifreq ifr = {.ifr_flags = IFF_TUN | IFF_NO_PI | (offload ? IFF_VNET_HDR : 0)};
 	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
 
 	if (fd < 0)
@@ -250,7 +256,7 @@ int main(int argc, char **argv)
 	int tun, udp, sig;
 
 	parse_opts(argc, argv, &o);
-	tun = tun_open(o.tun);
+	tun = tun_open(o.tun, o.offload);
 	udp = udp_open(&o.local);
 	if (tun < 0 || udp < 0) {
 		perror("bench_esp_pair: tun/udp");

@@ -2,7 +2,8 @@
 # test_dataplane_pair.sh - two real data planes (platform/linux/dataplane.c), client
 # and gateway roles, with fixed keys, over veth and TUN: ping both ways, iperf3 both
 # ways, a simulated reconnect (new socket + new SA pair, TUN untouched) under ping,
-# NAT keepalives, and the counters. Runs once per ESP transform in $TRANSFORMS.
+# NAT keepalives, and the counters. Runs once per ESP transform in $TRANSFORMS; a
+# ":vnet" suffix opens the TUN devices with IFF_VNET_HDR (TSO cut up in userspace).
 #
 #  [ns c: bench_esp_pair --role client]          [ns g: bench_esp_pair --role gateway]
 #  tun-c 192.168.20.5/32, mtu 1400                tun-g 10.201.0.1/24, mtu 1400
@@ -16,7 +17,7 @@ need_root
 need_cmd iperf3 ping
 PAIR=$BINDIR/bench/bench_esp_pair
 [ -x "$PAIR" ] || skip "bench_esp_pair is not built ($PAIR)"
-TRANSFORMS=${TRANSFORMS:-"aes256gcm16 aes256-sha384"}
+TRANSFORMS=${TRANSFORMS:-"aes256gcm16 aes256-sha384 aes256gcm16:vnet"}
 IPERF_SECS=${IPERF_SECS:-4}
 
 ns_add c
@@ -57,13 +58,14 @@ check_wire() {
 }
 
 run_pair() {
-	local t=$1 gw cl up down lost
+	local t=$1 gw cl up down lost xf=${1%%:*} extra=()
+	[ "$t" = "$xf" ] || extra=(--offload)
 	log "== $t"
 	bg g "$TEST_TMP/gw-$t.log" "$PAIR" --role gateway --tun tun-g --local 10.1.0.1:4500 \
-		--inner 192.168.20.5 --transform "$t" >/dev/null
+		--inner 192.168.20.5 --transform "$xf" "${extra[@]}" >/dev/null
 	gw=${_pids[-1]}
 	bg c "$TEST_TMP/cl-$t.log" "$PAIR" --role client --tun tun-c --local 10.1.0.2:0 \
-		--peer 10.1.0.1:4500 --transform "$t" --keepalive-ms 500 >/dev/null
+		--peer 10.1.0.1:4500 --transform "$xf" --keepalive-ms 500 "${extra[@]}" >/dev/null
 	cl=${_pids[-1]}
 	tun_up g tun-g 10.201.0.1/24 192.168.20.0/24
 	tun_up c tun-c 192.168.20.5/32 10.201.0.0/24
@@ -103,7 +105,7 @@ run_pair() {
 	done
 	[ "$(stat "$TEST_TMP/cl-$t.log" keepalive_tx)" -ge 1 ] || die "$t: no keepalive sent"
 	[ "$(stat "$TEST_TMP/gw-$t.log" keepalive_rx)" -ge 1 ] || die "$t: no keepalive received"
-	log "$t: client $(grep -E '^(esp_tx|esp_rx|drop_queue_full|keepalive_tx)' "$TEST_TMP/cl-$t.log" | tr '\n' ' ')"
+	log "$t: client $(grep -E '^(tun_rx_packets|esp_tx|esp_rx|drop_queue-full|keepalive_tx)' "$TEST_TMP/cl-$t.log" | tr '\n' ' ')"
 	wait_for 5 bash -c "! ip -n $(ns c) link show tun-c" || die "tun-c left behind"
 }
 
