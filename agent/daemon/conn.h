@@ -66,6 +66,7 @@ struct conn {
 	struct session session;
 	struct session_reconnect rc;
 	bool full_login; /* the current attempt is a login (EAP), not KEY_ID+PSK */
+	bool rc_id_logged; /* "Using IKE ID ..." written for this reconnect */
 
 	/* the current IKE attempt */
 	struct ike *ike;

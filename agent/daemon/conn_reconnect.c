@@ -57,8 +57,13 @@ static void attempt(struct conn *c)
 	int r;
 
 	session_timers_attempt(&c->rc);
-	logrec(c, DAEMON_LOG_INFORMATION, c->rc.reason, "Using IKE ID '%s' for reconnect", c->session.id);
 	r = conn_ike_start(c, false);
+	/* one record per reconnect, not per retry on a dark path: the log stays readable */
+	if (r == 0 && !c->rc_id_logged) {
+		c->rc_id_logged = true;
+		logrec(c, DAEMON_LOG_INFORMATION, c->rc.reason, "Using IKE ID '%s' for reconnect",
+		       c->session.id);
+	}
 	if (r < 0) {
 		/* typically no route to the gateway yet (link down): the path is dark */
 		log_debug("conn %s: reconnect attempt %u not sent: %s", c->host_name, c->rc.attempts,
@@ -116,6 +121,7 @@ void conn_reconnect_trigger(struct conn *c, enum session_reason r)
 	if (c->dp && c->child_spi_in && dataplane_sa_remove(c->dp, c->child_spi_in) == 0)
 		c->child_spi_in = 0;
 	session_timers_start(&c->rc, r, now, c->session.reconnect_timeout);
+	c->rc_id_logged = false;
 	conn_set_state(c, CONN_STATE_RECONNECTING, r, session_reason_text(r));
 	conn_progress(c, "Reconnecting to %s...", c->host_name);
 	attempt(c);
@@ -199,6 +205,7 @@ void conn_reconnect_restore(struct conn *c)
 	if (!c->session.lost_at)
 		c->session.lost_at = now;
 	session_timers_start(&c->rc, SESSION_REASON_AGENT_RESTART, now, c->session.reconnect_timeout);
+	c->rc_id_logged = false;
 	conn_set_state(c, CONN_STATE_RECONNECTING, SESSION_REASON_AGENT_RESTART,
 		       session_reason_text(SESSION_REASON_AGENT_RESTART));
 	conn_progress(c, "Reconnecting to %s...", c->host_name);
