@@ -80,26 +80,15 @@ static xmlChar *attr(const xmlNode *n, const char *name)
 	return xmlGetProp(n, (const xmlChar *)name);
 }
 
-static int manifest_file(const xmlNode *n, const char *src, struct profile_manifest *m,
-			 struct profile_diags *diags)
+/* One <file>: checks the uri, the hash and its type before anything trusts them. */
+static int add_entry(const char *uri, const char *type, const char *hash, const char *src,
+		     unsigned int line, struct profile_manifest *m, struct profile_diags *diags)
 {
 	struct profile_manifest_file f = {0};
-	_cleanup_free_ char *uri = NULL, *hash = NULL;
-	xmlChar *type = NULL;
 	const char *base;
 	size_t hlen = 0;
-	unsigned int line = profile_xml_line(n);
 
-	for (const xmlNode *c = n->children; c; c = c->next) {
-		if (profile_xml_is(c, "uri") && !uri) {
-			uri = profile_xml_text(c);
-		} else if (profile_xml_is(c, "hash") && !hash) {
-			hash = profile_xml_text(c);
-			type = attr(c, "type");
-		}
-	}
-	f.hash_type = hash_from_name(type ? (const char *)type : "sha1");
-	xmlFree(type);
+	f.hash_type = hash_from_name(type ? type : "sha1");
 	if (!uri || !hash || f.hash_type == _PROFILE_HASH_INVALID) {
 		profile_diag_add(diags, PROFILE_DIAG_ERROR, src, line, "file",
 				 "a profile entry needs a uri and a sha1, sha256 or sha512 hash");
@@ -118,10 +107,42 @@ static int manifest_file(const xmlNode *n, const char *src, struct profile_manif
 				 "'%.200s' is not a path to a profile file on the gateway", uri);
 		return -EBADMSG;
 	}
-	f.uri = steal_ptr(uri);
+	f.uri = xstrdup(uri);
 	f.file_name = xstrdup(base);
 	m->v = xrealloc(m->v, (m->n + 1) * sizeof(*m->v));
 	m->v[m->n++] = f;
+	return 0;
+}
+
+static int manifest_file(const xmlNode *n, const char *src, struct profile_manifest *m,
+			 struct profile_diags *diags)
+{
+	_cleanup_free_ char *uri = NULL, *hash = NULL;
+	xmlChar *type = NULL;
+	int r;
+
+	for (const xmlNode *c = n->children; c; c = c->next) {
+		if (profile_xml_is(c, "uri") && !uri) {
+			uri = profile_xml_text(c);
+		} else if (profile_xml_is(c, "hash") && !hash) {
+			hash = profile_xml_text(c);
+			type = attr(c, "type");
+		}
+	}
+	r = add_entry(uri, (const char *)type, hash, src, profile_xml_line(n), m, diags);
+	xmlFree(type);
+	return r;
+}
+
+int profile_manifest_from_entry(const char *uri, const char *hash_type, const char *hash,
+				struct profile_manifest *ret, struct profile_diags *diags)
+{
+	struct profile_manifest m = {0};
+	int r = add_entry(uri, hash_type, hash, "complete", 0, &m, diags);
+
+	if (r < 0)
+		return r;
+	*ret = m;
 	return 0;
 }
 

@@ -49,6 +49,14 @@ struct profile_manifest {
  */
 _must_check_ int profile_manifest_parse(const char *src, const void *xml, size_t len,
 					struct profile_manifest *ret, struct profile_diags *diags);
+/*
+ * The same from one entry an XML parser elsewhere already took apart (eap/'s
+ * eap_peer_outcome profile_url + profile_hash): hash_type NULL means sha1, the type
+ * Cisco gateways and anyroam-gw announce.
+ */
+_must_check_ int profile_manifest_from_entry(const char *uri, const char *hash_type,
+					     const char *hash, struct profile_manifest *ret,
+					     struct profile_diags *diags);
 void profile_manifest_done(struct profile_manifest *m);
 /* https://HOST + uri, HOST from the profile's HostAddress; -EPERM for an http:// address. */
 _must_check_ int profile_manifest_url(const struct profile_manifest_file *f,

@@ -105,6 +105,35 @@ static void test_manifest_parse(void **state)
 	profile_manifest_done(&m);
 }
 
+/* What eap/ hands over: the uri and hash it took out of the complete message. */
+static void test_manifest_from_entry(void **state)
+{
+	struct profile_manifest m = {0};
+	struct profile_diags d = {0};
+
+	assert_int_equal(profile_manifest_from_entry("/profiles/lab.xml", NULL,
+						     "a8b0b07fba93d06e8501e40ab807aee2464e73b7", &m,
+						     &d),
+			 0);
+	assert_int_equal(m.n, 1);
+	assert_string_equal(m.v[0].file_name, "lab.xml");
+	assert_int_equal(m.v[0].hash_type, PROFILE_HASH_SHA1);
+	assert_int_equal(m.v[0].hash[19], 0xb7);
+	profile_manifest_done(&m);
+	assert_int_equal(profile_manifest_from_entry("/x/../../etc/cron.d/a.xml", NULL,
+						     "a8b0b07fba93d06e8501e40ab807aee2464e73b7", &m,
+						     &d),
+			 -EBADMSG);
+	assert_int_equal(profile_manifest_from_entry("/a.xml", "sha256",
+						     "a8b0b07fba93d06e8501e40ab807aee2464e73b7", &m,
+						     &d),
+			 -EBADMSG);
+	assert_int_equal(profile_manifest_from_entry(NULL, NULL, NULL, &m, &d), -EBADMSG);
+	assert_int_equal(m.n, 0);
+	assert_int_equal(d.n_errors, 3);
+	profile_diags_done(&d);
+}
+
 static void test_manifest_absent(void **state)
 {
 	static const char xml[] =
@@ -350,10 +379,15 @@ static int apply_main(char **argv)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_manifest_parse),	   cmocka_unit_test(test_manifest_absent),
-		cmocka_unit_test(test_manifest_refusals),  cmocka_unit_test(test_verify_and_needed),
-		cmocka_unit_test(test_install_atomic),	   cmocka_unit_test(test_fetch_refusals),
-		cmocka_unit_test(test_apply_up_to_date),   cmocka_unit_test(test_load_dirs_real_fs),
+		cmocka_unit_test(test_manifest_parse),
+		cmocka_unit_test(test_manifest_from_entry),
+		cmocka_unit_test(test_manifest_absent),
+		cmocka_unit_test(test_manifest_refusals),
+		cmocka_unit_test(test_verify_and_needed),
+		cmocka_unit_test(test_install_atomic),
+		cmocka_unit_test(test_fetch_refusals),
+		cmocka_unit_test(test_apply_up_to_date),
+		cmocka_unit_test(test_load_dirs_real_fs),
 		cmocka_unit_test(test_prefs_load_real_fs),
 	};
 
