@@ -34,7 +34,7 @@ struct ike_sa *ike_sa_new(struct ike *ike, enum ike_role role, usec_t now)
 	sa->created = sa->last_rx = now;
 	sa->peer_window = 1;
 	sa->dpd_interval = IKE_DPD_DEFAULT;
-	sa->child_rekey_at = sa->ike_rekey_at = USEC_INFINITY;
+	sa->child_rekey_at = sa->ike_rekey_at = sa->gone_at = USEC_INFINITY;
 	ike_cfg_init(&sa->cp_req);
 	ike_cfg_init(&sa->cp_reply);
 	ike_cfg_init(&sa->icfg.cp_request);
@@ -153,8 +153,14 @@ void ike_sa_destroy(struct ike_sa *sa)
 
 void ike_sa_close(struct ike_sa *sa, enum ike_action_type why, int error, uint16_t notify)
 {
-	struct ike_action *a = ike_push_action(sa->ike, why, ike_sa_local_spi(sa));
+	struct ike_action *a;
 
+	if (sa->rekeyed_away) {
+		/* its successor was announced (IKE_ACTION_IKE_REKEYED); nothing to report */
+		ike_sa_destroy(sa);
+		return;
+	}
+	a = ike_push_action(sa->ike, why, ike_sa_local_spi(sa));
 	if (why == IKE_ACTION_FAILED) {
 		a->failed.error = error;
 		a->failed.notify = notify;
@@ -287,6 +293,7 @@ int ike_sa_rekey_ike(struct ike *ike, uint64_t spi, usec_t now)
 
 	if (!sa)
 		return -ENOENT;
-	/* XXX: IKE SA rekey (RFC 7296 §1.3.2) is not implemented yet; a reconnect replaces it */
-	return -EOPNOTSUPP;
+	if (sa->state != IKE_SA_STATE_ESTABLISHED || sa->rekeyed_away)
+		return -EINVAL;
+	return sa->req.kind != IKE_REQ_NONE ? -EBUSY : ike_xchg_rekey_start(sa, now);
 }

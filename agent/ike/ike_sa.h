@@ -21,6 +21,7 @@
 #define IKE_HALF_OPEN_TIMEOUT (120 * USEC_PER_SEC)
 #define IKE_LIFETIME_DEFAULT 86400
 #define IKE_CHILD_LIFETIME_DEFAULT 3600
+#define IKE_REKEYED_LINGER (60 * USEC_PER_SEC)
 
 /* One message as datagrams (fragments), each without the non-ESP marker. */
 struct ike_pkts {
@@ -142,6 +143,11 @@ struct ike_sa {
 	bool has_child;
 	bool eap_started; /* responder: the first EAP request went out with IDr/CERT/AUTH */
 
+	/* IKE SA rekey: ike_xchg_rekey.c */
+	bool rekeyed_away; /* a successor took over; this SA only waits for its Delete */
+	uint64_t rekey_next; /* our rekey in flight: the successor's local SPI */
+	usec_t gone_at; /* rekeyed_away: forgotten silently by then at the latest */
+
 	/* initiator settings */
 	struct ike_initiator_config icfg;
 
@@ -232,9 +238,16 @@ int ike_xchg_child_rekey_start(struct ike_sa *sa, usec_t now);
 int ike_xchg_child_process_request(struct ike_sa *sa, struct ike_msg *m, usec_t now);
 int ike_xchg_child_process_response(struct ike_sa *sa, struct ike_msg *m, usec_t now);
 /* Child keys from SK_d for the negotiated child (IKE_AUTH or rekey) into an action's child. */
+/* initiator: we started the exchange that made it (IKE_AUTH: the IKE SA's initiator). */
 int ike_xchg_child_keys(struct ike_sa *sa, const struct ike_child_neg *neg, const struct secret *g_ir,
 			const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len,
-			struct ike_child *ret);
+			bool initiator, struct ike_child *ret);
+
+/* ike_xchg_rekey.c */
+int ike_xchg_rekey_start(struct ike_sa *sa, usec_t now);
+int ike_xchg_rekey_process_request(struct ike_sa *sa, struct ike_msg *m, usec_t now);
+int ike_xchg_rekey_process_response(struct ike_sa *sa, struct ike_msg *m, usec_t now);
+bool ike_xchg_rekey_is_ike(const struct ike_msg *m);
 
 /* ike_policy.c */
 void ike_policy_proposals(const struct ike_policy *pol, uint8_t proto, const uint8_t *spi,

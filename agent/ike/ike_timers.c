@@ -13,6 +13,9 @@
  * - fragments: an incomplete set older than 30 s is dropped (§10)
  * - child rekey (initiator): child_lifetime x (0.90 +- 0.05) after establishment,
  *   jittered through the rng seam -> CREATE_CHILD_SA with REKEY_SA (RFC 7296 §1.3.3)
+ * - IKE rekey (initiator): ike_lifetime (86400 s) x (0.90 +- 0.05) -> CREATE_CHILD_SA
+ *   with SA(IKE), KE, Ni (RFC 7296 §1.3.2)
+ * - gone: an SA rekeyed away is forgotten 60 s later if the peer never deleted it
  */
 #define LOG_MODULE "ike"
 #include "ike/ike_sa.h"
@@ -21,7 +24,7 @@
 
 static bool responder_probe(const struct ike_sa *sa)
 {
-	return sa->role == IKE_ROLE_RESPONDER && sa->req.kind == IKE_REQ_DPD;
+	return sa->ike->role == IKE_ROLE_RESPONDER && sa->req.kind == IKE_REQ_DPD;
 }
 
 static usec_t retrans_delay(const struct ike_sa *sa, unsigned int n)
@@ -63,7 +66,7 @@ void ike_timers_child_installed(struct ike_sa *sa, usec_t now)
 	uint32_t jitter = 50;
 
 	sa->child_rekey_at = USEC_INFINITY;
-	if (sa->role != IKE_ROLE_INITIATOR)
+	if (sa->ike->role != IKE_ROLE_INITIATOR) /* the client drives rekeys */
 		return;
 	if (rng_uniform(sa->ike->rng, 101, &jitter) < 0)
 		jitter = 50;
@@ -72,26 +75,36 @@ void ike_timers_child_installed(struct ike_sa *sa, usec_t now)
 
 void ike_timers_established(struct ike_sa *sa, usec_t now)
 {
+	uint64_t life = sa->icfg.ike_lifetime_s ? sa->icfg.ike_lifetime_s : IKE_LIFETIME_DEFAULT;
+	uint32_t jitter = 50;
+
 	sa->established_at = now;
 	sa->last_rx = now;
 	ike_timers_child_installed(sa, now);
+	sa->ike_rekey_at = USEC_INFINITY;
+	if (sa->ike->role != IKE_ROLE_INITIATOR)
+		return;
+	if (rng_uniform(sa->ike->rng, 101, &jitter) < 0)
+		jitter = 50;
+	sa->ike_rekey_at = now + life * USEC_PER_SEC / 1000 * (850 + jitter);
 }
 
 static usec_t dpd_interval(const struct ike_sa *sa)
 {
-	return sa->role == IKE_ROLE_INITIATOR ? sa->dpd_interval : sa->ike->rcfg.dpd_interval;
+	return sa->ike->role == IKE_ROLE_INITIATOR ? sa->dpd_interval : sa->ike->rcfg.dpd_interval;
 }
 
 static usec_t dpd_deadline(const struct ike_sa *sa)
 {
-	if (sa->state != IKE_SA_STATE_ESTABLISHED || sa->req.kind != IKE_REQ_NONE || !dpd_interval(sa))
+	if (sa->state != IKE_SA_STATE_ESTABLISHED || sa->req.kind != IKE_REQ_NONE || !dpd_interval(sa) ||
+	    sa->rekeyed_away)
 		return USEC_INFINITY;
 	return sa->last_rx + dpd_interval(sa);
 }
 
 static usec_t half_open_deadline(const struct ike_sa *sa)
 {
-	if (sa->role != IKE_ROLE_RESPONDER || sa->state == IKE_SA_STATE_ESTABLISHED ||
+	if (sa->ike->role != IKE_ROLE_RESPONDER || sa->state == IKE_SA_STATE_ESTABLISHED ||
 	    sa->state == IKE_SA_STATE_DELETING)
 		return USEC_INFINITY;
 	return sa->created + sa->ike->rcfg.eap_timeout;
@@ -99,9 +112,16 @@ static usec_t half_open_deadline(const struct ike_sa *sa)
 
 static usec_t rekey_deadline(const struct ike_sa *sa)
 {
-	if (sa->state != IKE_SA_STATE_ESTABLISHED || sa->req.kind != IKE_REQ_NONE)
+	if (sa->state != IKE_SA_STATE_ESTABLISHED || sa->req.kind != IKE_REQ_NONE || sa->rekeyed_away)
 		return USEC_INFINITY;
 	return sa->child_rekey_at;
+}
+
+static usec_t ike_rekey_deadline(const struct ike_sa *sa)
+{
+	if (sa->state != IKE_SA_STATE_ESTABLISHED || sa->req.kind != IKE_REQ_NONE || sa->rekeyed_away)
+		return USEC_INFINITY;
+	return sa->ike_rekey_at;
 }
 
 static usec_t min2(usec_t a, usec_t b)
@@ -115,6 +135,8 @@ usec_t ike_timers_next(const struct ike_sa *sa)
 
 	t = min2(t, half_open_deadline(sa));
 	t = min2(t, rekey_deadline(sa));
+	t = min2(t, ike_rekey_deadline(sa));
+	t = min2(t, sa->gone_at);
 	if (sa->frag.active)
 		t = min2(t, sa->frag.started + IKE_FRAG_TIMEOUT);
 	return t;
@@ -163,6 +185,15 @@ void ike_timers_run(struct ike_sa *sa, usec_t now)
 		ike_frag_rx_clear(&sa->frag);
 	if (dpd_deadline(sa) <= now && ike_xchg_info_dpd(sa, now) < 0)
 		log_debug("ike %016llx: DPD request not sent", (unsigned long long)ike_sa_local_spi(sa));
+	if (sa->gone_at <= now) {
+		ike_sa_destroy(sa); /* rekeyed away and never deleted by the peer */
+		return;
+	}
+	if (ike_rekey_deadline(sa) <= now) {
+		if (ike_xchg_rekey_start(sa, now) < 0)
+			sa->ike_rekey_at = USEC_INFINITY; /* a reconnect will replace the SA */
+		return;
+	}
 	if (rekey_deadline(sa) <= now && ike_xchg_child_rekey_start(sa, now) < 0)
-		sa->child_rekey_at = USEC_INFINITY; /* logged by the exchange; a reconnect will follow */
+		sa->child_rekey_at = USEC_INFINITY; /* a reconnect will replace the SA */
 }

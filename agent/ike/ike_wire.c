@@ -94,7 +94,7 @@ static int seal(struct ike_sa *sa, uint8_t exchange, uint32_t msg_id, bool respo
 /* What of the datagram limit is left for the IKE message (IP, UDP, marker). */
 static size_t room(const struct ike_sa *sa)
 {
-	size_t mtu = sa->role == IKE_ROLE_INITIATOR ? sa->icfg.frag_mtu : sa->ike->rcfg.frag_mtu;
+	size_t mtu = sa->ike->role == IKE_ROLE_INITIATOR ? sa->icfg.frag_mtu : sa->ike->rcfg.frag_mtu;
 	size_t over = (sa->path.remote.family == AF_INET6 ? 40 : 20) + 8 + (sa->natt ? 4 : 0);
 
 	return mtu > over + 256 ? mtu - over : 256;
@@ -355,6 +355,8 @@ static int dispatch(struct ike_sa *sa, struct ike_msg *m, usec_t now)
 			return ike_xchg_auth_process_response(sa, m, now);
 		if (m->hdr.exchange == IKE_EXCHANGE_INFORMATIONAL)
 			return ike_xchg_info_process_response(sa, m, now);
+		if (m->hdr.exchange == IKE_EXCHANGE_CREATE_CHILD_SA && sa->last_answered == IKE_REQ_IKE_REKEY)
+			return ike_xchg_rekey_process_response(sa, m, now);
 		if (m->hdr.exchange == IKE_EXCHANGE_CREATE_CHILD_SA)
 			return ike_xchg_child_process_response(sa, m, now);
 		return -EPROTO;
@@ -364,6 +366,8 @@ static int dispatch(struct ike_sa *sa, struct ike_msg *m, usec_t now)
 		return ike_xchg_auth_process_request(sa, m, now);
 	if (m->hdr.exchange == IKE_EXCHANGE_INFORMATIONAL)
 		return ike_xchg_info_process_request(sa, m, now);
+	if (m->hdr.exchange == IKE_EXCHANGE_CREATE_CHILD_SA && ike_xchg_rekey_is_ike(m))
+		return ike_xchg_rekey_process_request(sa, m, now);
 	if (m->hdr.exchange == IKE_EXCHANGE_CREATE_CHILD_SA)
 		return ike_xchg_child_process_request(sa, m, now);
 	return -EPROTO;
@@ -394,7 +398,7 @@ static int input_sa(struct ike_sa *sa, usec_t now, const struct ike_dgram *dgram
 		sa->rx_packets++;
 		ike_timers_rx(sa, now);
 		/* RFC 7296 §2.23: follow the peer to the source of its latest authenticated request */
-		if (sa->role == IKE_ROLE_RESPONDER && !(m->hdr.flags & IKE_FLAG_RESPONSE)) {
+		if (sa->ike->role == IKE_ROLE_RESPONDER && !(m->hdr.flags & IKE_FLAG_RESPONSE)) {
 			sa->path = *dgram;
 			sa->natt = dgram->local.port == IKE_NATT_PORT;
 		}
@@ -426,11 +430,13 @@ static int input_cisco(struct ike *ike, struct ike_sa *sa, usec_t now, const str
 	return r;
 }
 
+/* Both SPIs name the SA: after an IKE rekey either side may be our local one (§2.18). */
 static struct ike_sa *lookup(struct ike *ike, const struct ike_hdr *h)
 {
-	if (ike->role == IKE_ROLE_INITIATOR)
-		return ike_sa_find(ike, h->spi_i);
-	return h->spi_r ? ike_sa_find(ike, h->spi_r) : NULL;
+	for (struct ike_sa *sa = ike->sas; sa; sa = sa->next)
+		if (sa->spi_i == h->spi_i && sa->spi_r == h->spi_r && sa->spi_r != 0)
+			return sa;
+	return NULL;
 }
 
 static int input_msg(struct ike *ike, usec_t now, const struct ike_dgram *dgram, const uint8_t *p,
@@ -453,7 +459,7 @@ static int input_msg(struct ike *ike, usec_t now, const struct ike_dgram *dgram,
 		goto out;
 	}
 	sa = lookup(ike, &m->hdr);
-	if (!sa || sa->spi_i != m->hdr.spi_i || (sa->spi_r != m->hdr.spi_r)) {
+	if (!sa) {
 		r = -ENOENT;
 		goto out;
 	}

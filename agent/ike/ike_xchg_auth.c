@@ -223,7 +223,7 @@ static void fill_child(struct ike_child *c, const struct ike_child_neg *neg, str
 
 int ike_xchg_child_keys(struct ike_sa *sa, const struct ike_child_neg *neg, const struct secret *g_ir,
 			const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len,
-			struct ike_child *ret)
+			bool initiator, struct ike_child *ret)
 {
 	struct ike_keys_child k = { 0 };
 	int r;
@@ -231,7 +231,8 @@ int ike_xchg_child_keys(struct ike_sa *sa, const struct ike_child_neg *neg, cons
 	if ((r = ike_keys_child_derive(&k, sa->suite.prf, sa->keys.sk_d, &neg->suite, g_ir, ni, ni_len,
 				       nr, nr_len)) < 0)
 		return r;
-	fill_child(ret, neg, &k, sa->role == IKE_ROLE_INITIATOR);
+	/* RFC 7296 §2.17: the exchange initiator's direction comes first */
+	fill_child(ret, neg, &k, initiator);
 	return 0;
 }
 
@@ -242,7 +243,8 @@ static int established(struct ike_sa *sa, const struct ike_cfg *cfg, usec_t now)
 	struct ike_child child = { 0 };
 	int r;
 
-	if ((r = ike_xchg_child_keys(sa, &sa->child, NULL, sa->ni, sa->ni_len, sa->nr, sa->nr_len, &child)) < 0)
+	if ((r = ike_xchg_child_keys(sa, &sa->child, NULL, sa->ni, sa->ni_len, sa->nr, sa->nr_len,
+				       sa->role == IKE_ROLE_INITIATOR, &child)) < 0)
 		return r;
 	if ((r = ike_sa_set_state(sa, IKE_SA_STATE_ESTABLISHED)) < 0) {
 		ike_keys_child_done(&(struct ike_keys_child){ child.encr_in, child.integ_in, child.encr_out,

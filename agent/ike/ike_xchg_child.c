@@ -30,7 +30,7 @@ static int new_spi(struct ike_sa *sa, uint32_t *ret)
 
 static const struct ike_policy *policy(const struct ike_sa *sa)
 {
-	return sa->role == IKE_ROLE_INITIATOR ? &sa->icfg.policy : &sa->ike->rcfg.policy;
+	return sa->ike->role == IKE_ROLE_INITIATOR ? &sa->icfg.policy : &sa->ike->rcfg.policy;
 }
 
 int ike_xchg_child_rekey_start(struct ike_sa *sa, usec_t now)
@@ -64,14 +64,14 @@ int ike_xchg_child_rekey_start(struct ike_sa *sa, usec_t now)
 
 /* The new Child SA replaces the current one; the embedder gets both SPI pairs. */
 static int switch_child(struct ike_sa *sa, const uint8_t *ni, size_t ni_len, const uint8_t *nr,
-			size_t nr_len)
+			size_t nr_len, bool initiator)
 {
 	struct ike_action *a;
 	struct ike_child child = { 0 };
 	int r;
 
 	sa->child_new.valid = true;
-	if ((r = ike_xchg_child_keys(sa, &sa->child_new, NULL, ni, ni_len, nr, nr_len, &child)) < 0)
+	if ((r = ike_xchg_child_keys(sa, &sa->child_new, NULL, ni, ni_len, nr, nr_len, initiator, &child)) < 0)
 		return r;
 	a = ike_push_action(sa->ike, IKE_ACTION_CHILD_REKEYED, ike_sa_local_spi(sa));
 	a->child.child = child;
@@ -135,7 +135,7 @@ int ike_xchg_child_process_request(struct ike_sa *sa, struct ike_msg *m, usec_t 
 	if (r < 0)
 		return r;
 	/* RFC 7296 §2.17: Ni | Nr of this exchange */
-	return switch_child(sa, m->nonce.p, m->nonce.n, nr, sizeof(nr));
+	return switch_child(sa, m->nonce.p, m->nonce.n, nr, sizeof(nr), false);
 }
 
 static int delete_old(struct ike_sa *sa, usec_t now)
@@ -171,7 +171,7 @@ int ike_xchg_child_process_response(struct ike_sa *sa, struct ike_msg *m, usec_t
 	sa->child_new.spi_out = be32_load(p->spi);
 	sa->child_new.tsi = sa->child.tsi;
 	sa->child_new.tsr = sa->child.tsr;
-	if ((r = switch_child(sa, sa->child_nonce, sa->child_nonce_len, m->nonce.p, m->nonce.n)) < 0)
+	if ((r = switch_child(sa, sa->child_nonce, sa->child_nonce_len, m->nonce.p, m->nonce.n, true)) < 0)
 		return r;
 	ike_timers_child_installed(sa, now);
 	return delete_old(sa, now);

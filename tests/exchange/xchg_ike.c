@@ -103,7 +103,7 @@ struct world;
 typedef enum verdict (*filter_func_t)(struct world *w, bool to_gw, const uint8_t *p, size_t n);
 
 struct side_events {
-	int established, failed, deleted, dead, child_rekeyed, eap;
+	int established, failed, deleted, dead, child_rekeyed, ike_rekeyed, eap;
 	int fail_error;
 	uint16_t fail_notify;
 	bool eap_failure;
@@ -357,9 +357,12 @@ static void record(struct world *w, bool cli, struct ike_action *a)
 		else
 			gateway_eap(w, a);
 		break;
+	case IKE_ACTION_IKE_REKEYED:
+		e->ike_rekeyed++;
+		e->sa = a->rekeyed.new_sa;
+		break;
 	case IKE_ACTION_NONE:
 	case IKE_ACTION_SEND:
-	case IKE_ACTION_IKE_REKEYED:
 	case _IKE_ACTION_MAX:
 		break;
 	}
@@ -928,6 +931,60 @@ static void test_child_rekey(void **state)
 	world_done(&w);
 }
 
+/* RFC 7296 §1.3.2, §2.18: IKE SA rekey by the client, then by the gateway (roles swap). */
+static void test_ike_rekey(void **state)
+{
+	struct ike_initiator_config c;
+	struct ike_sa_info ci, gi;
+	struct world w;
+	uint64_t old_c, old_g;
+
+	world_init(&w, false, false);
+	login_config(&w, &c);
+	do_connect(&w, &c);
+	assert_up(&w);
+	old_c = w.c.sa;
+	old_g = w.g.sa;
+	assert_int_equal(ike_sa_rekey_ike(w.cli, old_c, w.now), 0);
+	pump(&w);
+	assert_int_equal(w.c.ike_rekeyed, 1);
+	assert_int_equal(w.g.ike_rekeyed, 1);
+	assert_int_equal(w.c.deleted + w.g.deleted + w.c.failed + w.g.failed, 0);
+	assert_int_not_equal(w.c.sa, old_c);
+	assert_int_not_equal(w.g.sa, old_g);
+	assert_int_equal(ike_list_sas(w.cli, NULL, 0), 1);
+	assert_int_equal(ike_list_sas(w.gw, NULL, 0), 1);
+	assert_int_equal(ike_sa_get_info(w.cli, w.c.sa, &ci), 0);
+	assert_int_equal(ike_sa_get_info(w.gw, w.g.sa, &gi), 0);
+	assert_int_equal(ci.spi_i, gi.spi_i);
+	assert_int_equal(ci.spi_r, gi.spi_r);
+	assert_int_equal(ci.state, IKE_SA_STATE_ESTABLISHED);
+	assert_int_equal(ci.child_spi_in, w.c.est.child.spi_in); /* the child moved over */
+	/* the new SA carries traffic: a child rekey and DPD on it */
+	assert_int_equal(ike_sa_rekey_child(w.cli, w.c.sa, w.now), 0);
+	pump(&w);
+	assert_int_equal(w.c.child_rekeyed, 1);
+	assert_children_match(&w.c.rekeyed, &w.g.rekeyed);
+	/* now the gateway rekeys: it becomes the new SA's initiator */
+	assert_int_equal(ike_sa_rekey_ike(w.gw, w.g.sa, w.now), 0);
+	pump(&w);
+	assert_int_equal(w.c.ike_rekeyed, 2);
+	assert_int_equal(w.g.ike_rekeyed, 2);
+	assert_int_equal(ike_sa_get_info(w.cli, w.c.sa, &ci), 0);
+	assert_int_equal(ci.role, IKE_ROLE_RESPONDER);
+	assert_int_equal(ike_list_sas(w.cli, NULL, 0), 1);
+	/* a child rekey started by the gateway: the exchange initiator's keys come first */
+	assert_int_equal(ike_sa_rekey_child(w.gw, w.g.sa, w.now), 0);
+	pump(&w);
+	assert_int_equal(w.g.child_rekeyed, 2);
+	assert_children_match(&w.c.rekeyed, &w.g.rekeyed);
+	w.to_gw = 0;
+	advance(&w, 31 * USEC_PER_SEC);
+	assert_int_equal(w.to_gw, 1); /* DPD on the twice-rekeyed SA, answered */
+	assert_int_equal(w.c.dead + w.g.dead + w.c.deleted + w.g.deleted, 0);
+	world_done(&w);
+}
+
 int main(void)
 {
 	if (getenv("XCHG_DEBUG"))
@@ -948,6 +1005,7 @@ int main(void)
 		cmocka_unit_test(test_gateway_on_demand_dpd),
 		cmocka_unit_test(test_delete),
 		cmocka_unit_test(test_child_rekey),
+		cmocka_unit_test(test_ike_rekey),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
