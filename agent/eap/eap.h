@@ -119,7 +119,7 @@ struct eap_form_field {
 };
 
 struct eap_form {
-	enum eap_method method;
+	enum eap_method method; /* _EAP_METHOD_INVALID for the Identity prompt (no method yet) */
 	char *message; /* "Please enter your username and password." or a GTC prompt; may be NULL */
 	char *banner;  /* a banner to show before the prompts, or NULL */
 	char *error; /* the gateway's complaint about the last answer ("Login failed."), or NULL */

@@ -165,6 +165,8 @@ static int peer_reply(struct eap_peer *p, const struct eap_pkt *req, struct buf_
 	buf_writer_init(&xml);
 	xml.sensitive = true;
 	r = eap_acxml_build_auth_reply(&xml, &c, p->ac.opaque, p->ac.opaque_len, fields, n);
+	if (r == -EINVAL) /* XML 1.0 §2.2 cannot carry most control characters */
+		eap_peer_set_error(p, "an answer contains control characters XML cannot carry");
 	if (r == 0)
 		r = peer_send(p, req, wr, &xml);
 	buf_writer_done(&xml);

@@ -105,6 +105,15 @@ struct eap_anyconnect_server_state {
 	unsigned int attempts;
 };
 
+/* The server's exchange; eap_server.c's set_state() is the one writer. */
+enum eap_server_state {
+	EAP_SERVER_STATE_INIT,	   /* nothing sent yet */
+	EAP_SERVER_STATE_IDENTITY, /* Identity Request sent, waiting for the user name */
+	EAP_SERVER_STATE_METHOD,   /* a method runs (it may change once after a Nak) */
+	EAP_SERVER_STATE_DONE,	   /* Success or Failure built; input is refused */
+	_EAP_SERVER_STATE_MAX,
+};
+
 struct eap_server {
 	enum eap_method method;
 	unsigned int methods;
@@ -117,13 +126,8 @@ struct eap_server {
 	char *server_name;
 
 	struct eap_server_outcome out;
-	enum {
-		EAP_SRV_INIT,
-		EAP_SRV_IDENTITY, /* Identity Request sent */
-		EAP_SRV_METHOD,	  /* method running */
-		EAP_SRV_DONE,
-	} state;
-	uint8_t id; /* identifier of the outstanding Request */
+	enum eap_server_state state; /* written only by eap_server.c's set_state() */
+	uint8_t id;		     /* identifier of the outstanding Request */
 	unsigned int rounds;
 	unsigned int method_rounds; /* Requests sent by the current method */
 	unsigned int tried;	    /* EAP_METHOD_BIT mask of methods proposed so far */

@@ -129,12 +129,49 @@ int eap_server_check_password(struct eap_server *s, const struct secret *passwor
 
 /* ---- the exchange ---- */
 
+static const char *const state_names[_EAP_SERVER_STATE_MAX] = {
+	[EAP_SERVER_STATE_INIT] = "INIT",
+	[EAP_SERVER_STATE_IDENTITY] = "IDENTITY",
+	[EAP_SERVER_STATE_METHOD] = "METHOD",
+	[EAP_SERVER_STATE_DONE] = "DONE",
+};
+
+/* Which moves are legal: INIT -> IDENTITY | METHOD | DONE, IDENTITY -> METHOD | DONE,
+ * METHOD -> METHOD (after a Nak) | DONE. */
+static bool transition_ok(enum eap_server_state from, enum eap_server_state to)
+{
+	switch (from) {
+	case EAP_SERVER_STATE_INIT:
+		return to != EAP_SERVER_STATE_INIT;
+	case EAP_SERVER_STATE_IDENTITY:
+		return to == EAP_SERVER_STATE_METHOD || to == EAP_SERVER_STATE_DONE;
+	case EAP_SERVER_STATE_METHOD:
+		return to == EAP_SERVER_STATE_METHOD || to == EAP_SERVER_STATE_DONE;
+	case EAP_SERVER_STATE_DONE:
+	case _EAP_SERVER_STATE_MAX:
+		break;
+	}
+	return false;
+}
+
+static void set_state(struct eap_server *s, enum eap_server_state to)
+{
+	if (!transition_ok(s->state, to)) {
+		log_err("eap server: illegal move %s -> %s refused", state_names[s->state],
+			state_names[to]);
+		return;
+	}
+	log_debug("eap server %s: %s -> %s", eap_method_to_string(s->out.method),
+		  state_names[s->state], state_names[to]);
+	s->state = to;
+}
+
 static int method_start(struct eap_server *s, enum eap_method m)
 {
 	s->out.method = m;
 	s->tried |= EAP_METHOD_BIT(m);
 	s->method_rounds = 0;
-	s->state = EAP_SRV_METHOD;
+	set_state(s, EAP_SERVER_STATE_METHOD);
 	buf_writer_reset(&s->pkt);
 	switch (m) {
 	case EAP_METHOD_ANYCONNECT:
@@ -193,7 +230,7 @@ static bool type_matches(enum eap_method m, const struct eap_pkt *pkt)
 static int finish(struct eap_server *s, int status)
 {
 	buf_writer_reset(&s->pkt);
-	s->state = EAP_SRV_DONE;
+	set_state(s, EAP_SERVER_STATE_DONE);
 	eap_pkt_build_status(
 		&s->pkt, status == EAP_STATUS_SUCCESS ? EAP_CODE_SUCCESS : EAP_CODE_FAILURE, s->id);
 	if (status == EAP_STATUS_SUCCESS) {
@@ -297,7 +334,7 @@ int eap_server_start(struct eap_server *s)
 {
 	int r;
 
-	if (s->state != EAP_SRV_INIT || !s->rng)
+	if (s->state != EAP_SERVER_STATE_INIT || !s->rng)
 		return -EINVAL;
 	/* RFC 3748 §4.1 and PROTOCOL.md §6.1: a random first identifier, then +1 */
 	if ((r = rng_bytes(s->rng, &s->id, 1)) < 0)
@@ -306,7 +343,7 @@ int eap_server_start(struct eap_server *s)
 	buf_writer_reset(&s->pkt);
 	s->rounds = 1;
 	if (s->identity_first || (s->method != EAP_METHOD_ANYCONNECT && !s->out.user)) {
-		s->state = EAP_SRV_IDENTITY;
+		set_state(s, EAP_SERVER_STATE_IDENTITY);
 		r = eap_pkt_build(&s->pkt, EAP_CODE_REQUEST, eap_server_next_id(s),
 				  EAP_TYPE_IDENTITY, NULL, 0);
 		return r < 0 ? r : EAP_STATUS_SEND;
@@ -336,7 +373,7 @@ int eap_server_input(struct eap_server *s, const uint8_t *pkt, size_t len)
 	struct eap_pkt resp;
 	int r;
 
-	if (s->state == EAP_SRV_INIT || s->state == EAP_SRV_DONE)
+	if (s->state == EAP_SERVER_STATE_INIT || s->state == EAP_SERVER_STATE_DONE)
 		return -EPROTO;
 	if ((r = eap_pkt_parse(pkt, len, &resp)) < 0) {
 		log_debug_ratelimited("malformed EAP packet (%zu bytes)", len);
@@ -348,7 +385,7 @@ int eap_server_input(struct eap_server *s, const uint8_t *pkt, size_t len)
 		return fail(s, -EPROTO, "EAP Response with an unexpected identifier");
 	if (++s->rounds > EAP_MAX_ROUNDS)
 		return fail(s, -EMSGSIZE, "too many EAP rounds");
-	if (s->state == EAP_SRV_IDENTITY)
+	if (s->state == EAP_SERVER_STATE_IDENTITY)
 		return on_identity(s, &resp);
 	return input_method(s, &resp);
 }

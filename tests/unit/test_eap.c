@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "core/hex.h"
+#include "core/log.h"
 #include "core/rng.h"
 #include "core/secret.h"
 #include "core/xmalloc.h"
@@ -307,8 +308,28 @@ struct pair {
 	unsigned int rounds;
 };
 
+/* Every conversation runs with debug logging into this sink: the engine must never log
+ * an error (an illegal state move) on any path. */
+static unsigned int logged_errors, logged_lines;
+
+static void count_sink(void *user_data, enum log_level level, const char *module, const char *func,
+		       const struct log_fields *fields, const char *msg)
+{
+	(void)user_data;
+	(void)module;
+	(void)func;
+	(void)fields;
+	(void)msg;
+	logged_lines++;
+	if (level <= LOG_LEVEL_ERR)
+		logged_errors++;
+}
+
 static void pair_init(struct pair *p, struct eap_peer_config pc, struct eap_server_config sc)
 {
+	log_set_sink(count_sink, NULL);
+	log_set_level(LOG_LEVEL_DEBUG);
+	logged_errors = 0;
 	rng_fake_init(&p->prng, 11);
 	rng_fake_init(&p->srng, 22);
 	pc.rng = &p->prng.ops;
@@ -321,6 +342,10 @@ static void pair_init(struct pair *p, struct eap_peer_config pc, struct eap_serv
 
 static void pair_done(struct pair *p)
 {
+	assert_int_equal(logged_errors, 0);
+	assert_true(logged_lines > 0);
+	log_set_sink(NULL, NULL);
+	log_set_level(LOG_LEVEL_INFO);
 	p->peer = eap_peer_free(p->peer);
 	p->srv = eap_server_free(p->srv);
 }

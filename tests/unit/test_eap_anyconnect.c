@@ -529,6 +529,27 @@ static void peer_echoes_opaque(void **state)
 	eap_peer_free(peer);
 }
 
+/* A password XML cannot carry ends the exchange with a clear reason, not bad XML. */
+static void unencodable_answer(void **state)
+{
+	_cleanup_secret_ struct secret *u = secret_from_str("test"), *p = secret_from_str("a\x01b");
+	struct eap_peer_config pc = {.client = client};
+	struct eap_peer *peer = eap_peer_new(&pc);
+	size_t n, pn;
+	uint8_t *xml = load("auth-request.xml", &n), *pkt = ac_pkt(1, 3, xml, n, &pn);
+
+	(void)state;
+	assert_int_equal(eap_peer_input(peer, pkt, pn), EAP_STATUS_NEED_INPUT);
+	assert_int_equal(
+		eap_peer_answer(peer, (struct eap_answer[]){{"username", u}, {"password", p}}, 2),
+		-EINVAL);
+	assert_string_equal(eap_peer_outcome(peer)->last_error,
+			    "an answer contains control characters XML cannot carry");
+	eap_peer_free(peer);
+	free(pkt);
+	free(xml);
+}
+
 static struct eap_peer *peer_with(const char *doc, int expect)
 {
 	struct eap_peer_config pc = {.client = client};
@@ -709,6 +730,7 @@ int main(void)
 		cmocka_unit_test(manifest_reaches_outcome),
 		cmocka_unit_test(server_rejects),
 		cmocka_unit_test(identity_request),
+		cmocka_unit_test(unencodable_answer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
