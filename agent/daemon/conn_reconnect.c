@@ -69,7 +69,14 @@ static void attempt(struct conn *c)
 		log_debug("conn %s: reconnect attempt %u not sent: %s", c->host_name, c->rc.attempts,
 			  err_str(r));
 		conn_reconnect_failed(c, false, false, err_str(r));
+		return;
 	}
+	/* If nothing answers this attempt, a fresh IKE_SA_INIT follows on the short dark
+	 * cadence instead of IKE's doubling retransmissions (issue 8: traffic within 2 s
+	 * of a dark path returning); an answered attempt is left to finish. */
+	if (session_timers_failed(&c->rc, false, clock_boottime_now(), &rng_system) == 0)
+		c->attempt_due = true;
+	conn_rearm(c);
 }
 
 /* PROTOCOL.md §7 D7: forget the session; Reconnecting -> Connecting; ask the user. */
@@ -272,7 +279,8 @@ void conn_on_timer(struct conn *c)
 	}
 	if (c->attempt_due && now >= c->rc.next_at && c->state == CONN_STATE_RECONNECTING) {
 		c->attempt_due = false;
-		attempt(c);
+		if (!c->sa || !c->attempt_answered)
+			attempt(c);
 	}
 	conn_rearm(c);
 }
