@@ -219,7 +219,9 @@ static int peer_auth_request(struct eap_peer *p, const struct eap_pkt *req, stru
 	if (m->error)
 		eap_peer_set_error(p, m->error);
 	if (!m->form || m->form->n_fields == 0) {
-		eap_peer_set_error(p, "gateway sent an auth-request without a form");
+		/* nothing to answer; the gateway's own complaint, if any, says more */
+		if (!m->error)
+			eap_peer_set_error(p, "gateway sent an auth-request without a form");
 		return -EPROTO;
 	}
 	if (p->answered)

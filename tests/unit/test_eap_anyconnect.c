@@ -618,6 +618,12 @@ static void hostile_through_the_peer(void **state)
 		assert_int_equal(eap_peer_input(peer, tlv1_only, sizeof(tlv1_only)), -EBADMSG);
 	}
 	eap_peer_free(peer);
+	/* an auth-request with nothing to answer keeps the gateway's words */
+	peer = peer_with("<config-auth type=\"auth-request\"><auth id=\"main\">"
+			 "<error>Account locked.</error></auth></config-auth>",
+			 -EPROTO);
+	assert_string_equal(eap_peer_outcome(peer)->last_error, "Account locked.");
+	eap_peer_free(peer);
 	peer = peer_with("<config-auth type=\"complete\"><session-id>abc</session-id>"
 			 "<session-token>short</session-token></config-auth>",
 			 -EBADMSG);
