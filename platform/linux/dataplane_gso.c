@@ -27,7 +27,7 @@ static uint16_t load_host16(const uint8_t *p)
 }
 
 /* RFC 1071: 16-bit one's complement sum, big-endian words, odd byte padded. */
-static uint64_t csum_add(uint64_t sum, const uint8_t *p, size_t n)
+uint64_t dataplane_gso_csum_add(uint64_t sum, const uint8_t *p, size_t n)
 {
 	for (; n >= 2; p += 2, n -= 2)
 		sum += be16_load(p);
@@ -36,7 +36,7 @@ static uint64_t csum_add(uint64_t sum, const uint8_t *p, size_t n)
 	return sum;
 }
 
-static uint16_t csum_fold(uint64_t sum)
+uint16_t dataplane_gso_csum_fold(uint64_t sum)
 {
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
@@ -120,20 +120,21 @@ int dataplane_gso_finish_csum(const struct dataplane_gso *g, uint8_t *pkt, size_
 	if (g->csum_start + g->csum_offset + 2 > len)
 		return -EBADMSG;
 	/* the field holds the pseudo-header sum; the device sums from csum_start on */
-	c = csum_fold(csum_add(0, pkt + g->csum_start, len - g->csum_start));
+	c = dataplane_gso_csum_fold(
+		dataplane_gso_csum_add(0, pkt + g->csum_start, len - g->csum_start));
 	be16_store(pkt + g->csum_start + g->csum_offset, c);
 	return 0;
 }
 
-static uint64_t pseudo_header(const uint8_t *ip, bool v6, size_t tcp_len)
+uint64_t dataplane_gso_pseudo_header(const uint8_t *ip, bool v6, size_t tcp_len)
 {
 	uint64_t sum;
 
 	if (v6) {
-		sum = csum_add(0, ip + 8, 32); /* source and destination */
+		sum = dataplane_gso_csum_add(0, ip + 8, 32); /* source and destination */
 		return sum + (tcp_len >> 16) + (tcp_len & 0xffff) + IPPROTO_TCP_;
 	}
-	sum = csum_add(0, ip + 12, 8);
+	sum = dataplane_gso_csum_add(0, ip + 12, 8);
 	return sum + tcp_len + IPPROTO_TCP_;
 }
 
@@ -146,7 +147,7 @@ static void fix_ip(uint8_t *out, bool v6, size_t ip_hl, size_t seg_len, unsigned
 	be16_store(out + 2, (uint16_t)seg_len);
 	be16_store(out + 4, (uint16_t)(be16_load(out + 4) + k)); /* one ID per packet */
 	be16_store(out + 10, 0);
-	be16_store(out + 10, csum_fold(csum_add(0, out, ip_hl)));
+	be16_store(out + 10, dataplane_gso_csum_fold(dataplane_gso_csum_add(0, out, ip_hl)));
 }
 
 int dataplane_gso_segment(const struct dataplane_gso *g, const uint8_t *pkt, size_t len,
@@ -172,8 +173,9 @@ int dataplane_gso_segment(const struct dataplane_gso *g, const uint8_t *pkt, siz
 	if (k)
 		tcp[13] &= (uint8_t)~TCP_CWR;
 	be16_store(tcp + 16, 0);
-	be16_store(tcp + 16, csum_fold(csum_add(pseudo_header(out, v6, seg_len - ip_hl), tcp,
-						seg_len - ip_hl)));
+	be16_store(tcp + 16, dataplane_gso_csum_fold(dataplane_gso_csum_add(
+				     dataplane_gso_pseudo_header(out, v6, seg_len - ip_hl), tcp,
+				     seg_len - ip_hl)));
 	*ret_len = seg_len;
 	return 0;
 }

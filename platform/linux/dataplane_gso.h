@@ -46,3 +46,10 @@ _must_check_ int dataplane_gso_finish_csum(const struct dataplane_gso *g, uint8_
 _must_check_ int dataplane_gso_segment(const struct dataplane_gso *g, const uint8_t *pkt,
 				       size_t len, unsigned int k, uint8_t *out, size_t cap,
 				       size_t *ret_len);
+
+/* Checksum arithmetic shared with dataplane_gro.c (RFC 1071). */
+uint64_t dataplane_gso_csum_add(uint64_t sum, const uint8_t *p, size_t n);
+/* Folds to 16 bits and complements: the value a checksum field holds. */
+uint16_t dataplane_gso_csum_fold(uint64_t sum);
+/* The TCP pseudo-header sum for the IP header at ip (RFC 9293 §3.1, RFC 8200 §8.1). */
+uint64_t dataplane_gso_pseudo_header(const uint8_t *ip, bool v6, size_t tcp_len);

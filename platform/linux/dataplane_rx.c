@@ -18,6 +18,7 @@
 
 #include "core/log.h"
 #include "core/xmalloc.h"
+#include "platform/linux/dataplane_gro.h"
 
 #define IKE_PORT	500
 #define CMSG_LEN_MAX	CMSG_SPACE(sizeof(struct in6_pktinfo))
@@ -34,6 +35,8 @@ struct rx_state {
 	struct sockaddr_storage from[DP_BATCH];
 	uint8_t cmsg[DP_BATCH][CMSG_LEN_MAX];
 	uint8_t *bufs;
+	struct dataplane_gro gro; /* vnet TUN: segments joined per batch */
+	uint8_t *gro_buf;
 };
 
 static uint16_t sockaddr_port(const struct sockaddr_storage *ss)
@@ -125,6 +128,37 @@ static void write_tun(struct dataplane *dp, uint8_t *p, size_t n)
 	dp_count(&dp->rx.tun_tx_bytes, n);
 }
 
+/* Writes the train of joined segments, if any. */
+static void gro_flush(struct dataplane *dp, struct rx_state *st)
+{
+	unsigned int segments = st->gro.segments;
+	size_t n = dataplane_gro_finish(&st->gro);
+
+	if (!n)
+		return;
+	if (write(dp->cfg.tun_fd, st->gro_buf, n) < 0) {
+		dp_count(&dp->rx.drops[DATAPLANE_DROP_TUN_WRITE], segments);
+		log_debug_ratelimited("tun write: %s", err_str(-errno));
+		return;
+	}
+	dp_count(&dp->rx.tun_tx_packets, segments);
+	dp_count(&dp->rx.tun_tx_bytes, n - dp->vnet_len);
+}
+
+/* An opened inner packet goes to TUN, joined with its neighbours when it can be. */
+static void deliver(struct dataplane *dp, struct rx_state *st, uint8_t *p, size_t n)
+{
+	if (!dp->vnet_len) {
+		write_tun(dp, p, n);
+		return;
+	}
+	if (dataplane_gro_add(&st->gro, p, n))
+		return;
+	gro_flush(dp, st); /* in order: the train first, then this one */
+	if (!dataplane_gro_add(&st->gro, p, n))
+		write_tun(dp, p, n);
+}
+
 static void handle_esp(struct dataplane *dp, struct rx_state *st, unsigned int sock, size_t i,
 		       uint32_t spi, uint8_t *p, size_t n)
 {
@@ -151,7 +185,7 @@ static void handle_esp(struct dataplane *dp, struct rx_state *st, unsigned int s
 	if (dp->cfg.mode == DATAPLANE_MODE_GATEWAY)
 		learn_peer(t, sock, &st->from[i], st->msgs[i].msg_hdr.msg_namelen);
 	if (r == 0)
-		write_tun(dp, p + off, len);
+		deliver(dp, st, p + off, len);
 }
 
 static void handle_datagram(struct dataplane *dp, struct rx_state *st, unsigned int sock, size_t i)
@@ -217,6 +251,7 @@ static void receive(struct dataplane *dp, struct rx_state *st, unsigned int sock
 		}
 		for (int i = 0; i < n; i++)
 			handle_datagram(dp, st, sock, (size_t)i);
+		gro_flush(dp, st); /* never hold a segment past its batch */
 		if (n < DP_BATCH)
 			return;
 	}
@@ -259,6 +294,10 @@ void *dataplane_rx_thread(void *arg)
 	uint64_t v;
 
 	st->bufs = xmalloc((size_t)DP_BATCH * DP_BUF_SIZE);
+	if (dp->vnet_len) {
+		st->gro_buf = xmalloc(DATAPLANE_GRO_MAX + dp->vnet_len);
+		dataplane_gro_init(&st->gro, st->gro_buf, dp->vnet_len);
+	}
 	pthread_rwlock_rdlock(&dp->lock);
 	rebuild_pollset(dp, st);
 	pthread_rwlock_unlock(&dp->lock);
@@ -275,6 +314,7 @@ void *dataplane_rx_thread(void *arg)
 		rx_round(dp, st);
 	}
 	free(st->bufs);
+	free(st->gro_buf);
 	free(st);
 	return NULL;
 }

@@ -160,7 +160,7 @@ static int udp_open(const struct sockaddr_in *local)
 /* Test keys: the same bytes on both ends, derived from the SPI. */
 static struct esp_sa *sa_for(enum esp_transform t, uint32_t spi, enum esp_dir dir)
 {
-	uint8_t k[64];
+	uint8_t k[65]; /* encr from k, integ from k + 1 (up to 64 bytes) */
 	struct secret *encr, *integ = NULL;
 	struct esp_sa_params p = {.spi = spi, .dir = dir, .transform = t, .rng = &rng_system};
 	struct esp_sa *sa = NULL;

@@ -1,8 +1,10 @@
 /*
  * test_dataplane_gso.c - platform/linux/dataplane_gso: TSO super-packets from a TUN
  * device with IFF_VNET_HDR split into segments (IPv4 and IPv6), partial checksums
- * completed, malformed headers refused. Checksums are verified the receiver's way,
- * independently of how they were made: a correct one sums to 0xFFFF (RFC 1071 §1).
+ * completed, malformed headers refused; and the way back (dataplane_gro): joining
+ * those segments gives a GSO packet that splits again into the same bytes. Checksums are verified
+ * the receiver's way, independently of how they were made: a correct one sums to 0xFFFF (RFC 1071
+ * §1).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +16,7 @@
 #include <linux/virtio_net.h>
 
 #include "core/buf.h"
+#include "platform/linux/dataplane_gro.h"
 #include "platform/linux/dataplane_gso.h"
 
 static uint32_t sum16(const uint8_t *p, size_t n)
@@ -199,6 +202,122 @@ static void malformed_headers(void **state)
 	assert_int_equal(dataplane_gso_parse(h, pkt, len, &g), -EBADMSG);
 }
 
+/* Cuts a TSO packet into segs[]; returns how many. */
+static unsigned int cut(bool v6, size_t payload, uint16_t mss, uint8_t segs[][1600], size_t *lens)
+{
+	static uint8_t pkt[70000];
+	size_t ip_hl = v6 ? 40 : 20, len = tcp_packet(pkt, v6, payload, 0x10 | 0x08);
+	struct dataplane_gso g;
+	uint8_t h[DATAPLANE_VNET_HDR_LEN];
+
+	vnet(h, 0, v6 ? VIRTIO_NET_HDR_GSO_TCPV6 : VIRTIO_NET_HDR_GSO_TCPV4, (uint16_t)(ip_hl + 32),
+	     mss, 0, 0);
+	assert_int_equal(dataplane_gso_parse(h, pkt, len, &g), 0);
+	for (unsigned int k = 0; k < g.segments; k++)
+		assert_int_equal(dataplane_gso_segment(&g, pkt, len, k, segs[k], 1600, &lens[k]),
+				 0);
+	return g.segments;
+}
+
+static void join_and_split_again(bool v6, size_t payload, uint16_t mss)
+{
+	static uint8_t segs[50][1600], buf[DATAPLANE_GRO_MAX + 10], again[1600];
+	static size_t lens[50];
+	unsigned int n = cut(v6, payload, mss, segs, lens);
+	size_t ip_hl = v6 ? 40 : 20, out, len;
+	struct dataplane_gro gro;
+	struct dataplane_gso g;
+	uint16_t v;
+
+	dataplane_gro_init(&gro, buf, 10);
+	for (unsigned int k = 0; k < n; k++)
+		assert_true(dataplane_gro_add(&gro, segs[k], lens[k]));
+	out = dataplane_gro_finish(&gro);
+	assert_int_equal(out, 10 + ip_hl + 32 + payload);
+	assert_int_equal(dataplane_gro_finish(&gro), 0); /* emptied */
+	assert_int_equal(buf[0], VIRTIO_NET_HDR_F_NEEDS_CSUM);
+	assert_int_equal(buf[1], v6 ? VIRTIO_NET_HDR_GSO_TCPV6 : VIRTIO_NET_HDR_GSO_TCPV4);
+	memcpy(&v, buf + 4, 2);
+	assert_int_equal(v, mss);
+	memcpy(&v, buf + 6, 2);
+	assert_int_equal(v, ip_hl);
+	if (!v6)
+		assert_true(folds_to_ffff(sum16(buf + 10, 20)));
+	assert_int_equal(buf[10 + ip_hl + 13] & 0x08, 0x08); /* PSH of the last one */
+	/* the kernel's view: split again, must be the very segments we joined */
+	assert_int_equal(dataplane_gso_parse(buf, buf + 10, out - 10, &g), 0);
+	assert_int_equal(g.segments, n);
+	for (unsigned int k = 0; k < n; k++) {
+		assert_int_equal(dataplane_gso_segment(&g, buf + 10, out - 10, k, again,
+						       sizeof(again), &len),
+				 0);
+		assert_int_equal(len, lens[k]);
+		assert_memory_equal(again, segs[k], len);
+	}
+}
+
+static void gro_round_trip(void **state)
+{
+	(void)state;
+	join_and_split_again(false, 5000, 1448);
+	join_and_split_again(false, 1448 * 44, 1448);
+	join_and_split_again(true, 4000, 1428);
+}
+
+static void gro_refuses(void **state)
+{
+	static uint8_t segs[50][1600], buf[DATAPLANE_GRO_MAX + 10], other[1600];
+	static size_t lens[50];
+	/* 46 full segments (the TSO packet itself is over 64 KiB: only cut, never sent) */
+	unsigned int n = cut(false, 1448 * 46, 1448, segs, lens);
+	struct dataplane_gro gro;
+	size_t out;
+
+	(void)state;
+	dataplane_gro_init(&gro, buf, 10);
+	assert_true(dataplane_gro_add(&gro, segs[0], lens[0]));
+	assert_false(dataplane_gro_add(&gro, segs[2], lens[2])); /* a gap */
+	memcpy(other, segs[1], lens[1]);
+	other[21] ^= 1; /* another source port */
+	assert_false(dataplane_gro_add(&gro, other, lens[1]));
+	memcpy(other, segs[1], lens[1]);
+	other[8] = 63; /* another TTL */
+	assert_false(dataplane_gro_add(&gro, other, lens[1]));
+	memcpy(other, segs[1], lens[1]);
+	other[20 + 20 + 7] ^= 1; /* another TSval (timestamp option) */
+	assert_false(dataplane_gro_add(&gro, other, lens[1]));
+	assert_false(dataplane_gro_add(&gro, segs[1], 52)); /* no payload: header lies */
+	for (unsigned int k = 1; k < 45; k++)
+		assert_true(dataplane_gro_add(&gro, segs[k], lens[k]));
+	/* 52 + 45 * 1448 = 65212 fits, one more would pass 65535 */
+	assert_false(dataplane_gro_add(&gro, segs[45], lens[45]));
+	assert_int_equal(gro.segments, 45);
+	out = dataplane_gro_finish(&gro);
+	assert_int_equal(out, 10 + 52 + 45 * 1448);
+	/* one segment alone goes out as it came, without offload flags */
+	assert_true(dataplane_gro_add(&gro, segs[45], lens[45]));
+	out = dataplane_gro_finish(&gro);
+	assert_int_equal(out, 10 + lens[45]);
+	assert_int_equal(buf[0], 0);
+	assert_int_equal(buf[1], 0);
+	assert_memory_equal(buf + 10, segs[45], lens[45]);
+	/* PSH (the last of the burst) closes the train */
+	assert_true(dataplane_gro_add(&gro, segs[n - 1], lens[n - 1]));
+	assert_false(dataplane_gro_add(&gro, segs[0], lens[0]));
+	(void)dataplane_gro_finish(&gro);
+	/* not TCP, IPv4 options, fragments */
+	memcpy(other, segs[3], lens[3]);
+	other[9] = 17;
+	assert_false(dataplane_gro_add(&gro, other, lens[3]));
+	memcpy(other, segs[3], lens[3]);
+	other[6] = 0x20; /* MF, no DF */
+	assert_false(dataplane_gro_add(&gro, other, lens[3]));
+	memcpy(other, segs[3], lens[3]);
+	other[0] = 0x46;
+	assert_false(dataplane_gro_add(&gro, other, lens[3]));
+	assert_false(dataplane_gro_add(&gro, segs[3], 10));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -206,6 +325,8 @@ int main(void)
 		cmocka_unit_test(tso_ipv6),
 		cmocka_unit_test(partial_checksum_is_finished),
 		cmocka_unit_test(malformed_headers),
+		cmocka_unit_test(gro_round_trip),
+		cmocka_unit_test(gro_refuses),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
