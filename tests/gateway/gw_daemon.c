@@ -23,6 +23,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "core/buf.h"
 #include "core/log.h"
 #include "core/xmalloc.h"
 #include "gw_ctl.h"
@@ -265,9 +266,21 @@ static bool is_new_sa_request(const uint8_t *p, size_t n)
 	return n >= 28 && p[18] == 34 && (p[19] & 0x28) == 0x08 && memcmp(p + 8, zero, 8) == 0;
 }
 
+/* RFC 7296 §3.1: a header, major version 2, and a Length that is the datagram's */
+static bool header_ok(const uint8_t *p, size_t n)
+{
+	return n >= 28 && (p[17] >> 4) == 2 && be32_load(p + 24) == n;
+}
+
 static void ike_packet(struct gw_daemon *d, struct dataplane_ike_packet *pkt, usec_t now)
 {
 	struct ike_dgram dg;
+
+	if (!header_ok(pkt->data, pkt->len)) {
+		d->ike_malformed++;
+		log_debug_ratelimited("malformed IKE datagram (%zu bytes) dropped", pkt->len);
+		return;
+	}
 
 	to_ike_addr(&pkt->from, &dg.remote);
 	to_ike_addr(&pkt->local, &dg.local);
@@ -359,10 +372,11 @@ static void show_stats(struct gw_daemon *d, FILE *out, bool json)
 	dataplane_get_stats(d->dp, &st);
 	gw_sessdb_get_stats(d->db, &ss);
 	if (json) {
-		fprintf(out, "{\"ike_rx\":%llu,\"half_open\":%u,\"half_open_drops\":%llu,\"logins\":%llu,"
+		fprintf(out, "{\"ike_rx\":%llu,\"ike_malformed\":%llu,\"half_open\":%u,\"half_open_drops\":%llu,\"logins\":%llu,"
 			     "\"eap_failures\":%llu,\"active_sessions\":%zu,\"inactive_sessions\":%zu,"
 			     "\"esp_rx\":%llu,\"esp_tx\":%llu,\"drops\":{",
-			(unsigned long long)d->ike_rx, ike_half_open_count(d->ike),
+			(unsigned long long)d->ike_rx, (unsigned long long)d->ike_malformed,
+			ike_half_open_count(d->ike),
 			(unsigned long long)d->half_open_drops, (unsigned long long)d->logins,
 			(unsigned long long)d->eap_failures, ss.active_all, ss.inactive,
 			(unsigned long long)st.esp_rx_packets, (unsigned long long)st.esp_tx_packets);
@@ -372,7 +386,8 @@ static void show_stats(struct gw_daemon *d, FILE *out, bool json)
 		fprintf(out, "}}\n");
 		return;
 	}
-	fprintf(out, "IKE datagrams received: %llu\n", (unsigned long long)d->ike_rx);
+	fprintf(out, "IKE datagrams received: %llu, malformed and dropped: %llu\n",
+		(unsigned long long)d->ike_rx, (unsigned long long)d->ike_malformed);
 	fprintf(out, "Half-open SAs: %u (limit %u, cookie above %u), dropped at the limit: %llu\n",
 		ike_half_open_count(d->ike), d->conf->half_open_limit, d->conf->cookie_threshold,
 		(unsigned long long)d->half_open_drops);

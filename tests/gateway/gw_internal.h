@@ -57,7 +57,7 @@ struct gw_daemon {
 	int sock_ike, sock_natt, tun_fd, ctl_fd, sig_fd;
 	bool stop;
 	/* counters of `show crypto ikev2 stats` beyond the data plane's */
-	uint64_t ike_rx, half_open_drops, eap_failures, logins;
+	uint64_t ike_rx, ike_malformed, half_open_drops, eap_failures, logins;
 };
 
 struct gw_sa *gw_resp_sa_find(struct gw_daemon *d, uint64_t sa);
