@@ -2,9 +2,11 @@
  * pl_dns.c - the tunnel's DNS. With systemd-resolved on the system bus: its
  * D-Bus API on the tun link (SetLinkDNS, SetLinkDomains, SetLinkDefaultRoute;
  * RevertLink to undo), see org.freedesktop.resolve1(5). Otherwise resolv.conf
- * rewritten (platform_resolvconf.c), its exact original bytes (or symlink
- * target, or absence) kept in <state_dir>/resolv.conf.orig first and put back
- * on revert or by platform_recover after a crash.
+ * rewritten (platform_resolvconf.c). Its exact original - bytes and mode, or
+ * symlink target (plus the target's bytes), or absence - is kept in the state
+ * directory first and put back on revert, or by platform_recover after a
+ * crash. A symlink is replaced by our file where the directory is writable,
+ * else written through and its target restored in place.
  */
 #define _GNU_SOURCE /* asprintf */
 #define LOG_MODULE  "platform"
@@ -203,9 +205,29 @@ static int write_fd(int fd, const char *p, size_t n)
 	return fsync(fd) < 0 ? -errno : 0;
 }
 
-/* Writes path so that a crash leaves the old or the new file. A bind-mounted
- * resolv.conf (containers) cannot be renamed over: then in place. */
-static int replace_file(const char *path, const char *data, size_t n, mode_t mode)
+/* Rewrites path where it is (following a symlink only when told to). */
+static int write_in_place(const char *path, const char *data, size_t n, mode_t mode, bool follow)
+{
+	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
+	int r;
+
+	if (fd < 0)
+		return -errno;
+	r = write_fd(fd, data, n);
+	if (r == 0 && !follow && fchmod(fd, mode) < 0)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
+/*
+ * Writes path so that a crash leaves the old or the new file (temp file and
+ * rename). Where the directory is not writable - a bind-mounted resolv.conf
+ * in a container, or anyroamd.service's ProtectSystem=strict with only
+ * ReadWritePaths=/etc/resolv.conf - it is rewritten in place instead; through
+ * a symlink (resolvconf, NetworkManager) only when follow is set.
+ */
+static int replace_file(const char *path, const char *data, size_t n, mode_t mode, bool follow)
 {
 	_cleanup_free_ char *tmp = NULL;
 	int fd, r;
@@ -220,14 +242,7 @@ static int replace_file(const char *path, const char *data, size_t n, mode_t mod
 			return 0;
 		unlink(tmp);
 	}
-	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return -errno;
-	r = write_fd(fd, data, n);
-	if (r == 0 && fchmod(fd, mode) < 0)
-		r = -errno;
-	close(fd);
-	return r;
+	return write_in_place(path, data, n, mode, follow);
 }
 
 static int replace_symlink(const char *path, const char *target)
@@ -275,9 +290,18 @@ static int backup(struct platform_linux *pl, struct pl_item *it, char **ret_orig
 	}
 	if (it->mode && (r = read_all(pl->resolv_conf, ret_orig, ret_len)) < 0 && r != -ENOENT)
 		return r;
-	r = it->symlink
-		    ? replace_file(pl->resolv_backup, target, (size_t)tl, 0600)
-		    : replace_file(pl->resolv_backup, *ret_orig ? *ret_orig : "", *ret_len, 0600);
+	/* Behind a symlink: its target's bytes too, in case it must be
+	 * written through (see replace_file); none when it dangles. */
+	(void)unlink(pl->resolv_backup_data);
+	if (it->symlink && *ret_orig &&
+	    (r = replace_file(pl->resolv_backup_data, *ret_orig, *ret_len, 0600, false)) < 0) {
+		free(*ret_orig);
+		*ret_orig = NULL;
+		return r;
+	}
+	r = it->symlink ? replace_file(pl->resolv_backup, target, (size_t)tl, 0600, false)
+			: replace_file(pl->resolv_backup, *ret_orig ? *ret_orig : "", *ret_len,
+				       0600, false);
 	if (r < 0) {
 		free(*ret_orig);
 		*ret_orig = NULL;
@@ -296,7 +320,7 @@ static int file_render_write(struct platform_linux *pl, const struct pl_item *it
 	if (r < 0)
 		return r;
 	return replace_file(pl->resolv_conf, text, strlen(text),
-			    it->mode && !it->symlink ? it->mode : 0644);
+			    it->mode && !it->symlink ? it->mode : 0644, it->symlink);
 }
 
 static int file_apply(struct platform_linux *pl, const struct platform_dns *dns)
@@ -314,7 +338,10 @@ static int file_apply(struct platform_linux *pl, const struct platform_dns *dns)
 		for (size_t i = 0; i < pl->journal.n; i++)
 			if (pl->journal.items[i].type == PL_ITEM_RESOLVCONF)
 				it = pl->journal.items[i];
-		if (!it.symlink && it.mode && (r = read_all(pl->resolv_backup, &orig, &len)) < 0)
+		r = it.symlink ? read_all(pl->resolv_backup_data, &orig, &len)
+		    : it.mode  ? read_all(pl->resolv_backup, &orig, &len)
+			       : 0;
+		if (r < 0 && r != -ENOENT)
 			return r;
 		return file_render_write(pl, &it, orig, len, dns);
 	}
@@ -327,6 +354,25 @@ static int file_apply(struct platform_linux *pl, const struct platform_dns *dns)
 	pl->dns_state = PL_DNS_FILE;
 	log_info("DNS via %s (%zu server(s))", pl->resolv_conf, dns->n_servers);
 	return 0;
+}
+
+/* Still a symlink: we wrote through it, so its target gets its bytes back.
+ * Replaced by our file: the symlink comes back. */
+static int restore_symlink(struct platform_linux *pl, const char *path, const char *target)
+{
+	_cleanup_free_ char *data = NULL;
+	struct stat st;
+	size_t len = 0;
+	int r;
+
+	if (lstat(path, &st) < 0 || !S_ISLNK(st.st_mode))
+		return replace_symlink(path, target);
+	r = read_all(pl->resolv_backup_data, &data, &len);
+	if (r == -ENOENT)
+		return 0; /* dangling before, so never written through */
+	if (r < 0)
+		return r;
+	return write_in_place(path, data, len, 0, true);
 }
 
 static int file_restore(struct platform_linux *pl, const struct pl_item *it)
@@ -344,16 +390,17 @@ static int file_restore(struct platform_linux *pl, const struct pl_item *it)
 	if (r < 0)
 		return r;
 	if (it->symlink)
-		r = replace_symlink(it->path, orig);
+		r = restore_symlink(pl, it->path, orig);
 	else if (it->mode == 0)
 		r = unlink(it->path) < 0 && errno != ENOENT ? -errno : 0;
 	else
-		r = replace_file(it->path, orig, len, it->mode);
+		r = replace_file(it->path, orig, len, it->mode, false);
 	if (r < 0) {
 		log_warning_fr(r, "cannot restore %s", it->path);
 		return r;
 	}
 	(void)unlink(pl->resolv_backup);
+	(void)unlink(pl->resolv_backup_data);
 	pl_journal_drop(&pl->journal, it);
 	log_info("%s restored", it->path);
 	return 0;

@@ -56,7 +56,8 @@ struct platform_linux {
 
 	char *state_dir;
 	char *resolv_conf;
-	char *resolv_backup; /* <state_dir>/resolv.conf.orig */
+	char *resolv_backup;	  /* <state_dir>/resolv.conf.orig: bytes or link target */
+	char *resolv_backup_data; /* <state_dir>/resolv.conf.orig-data: behind a symlink */
 	enum platform_dns_backend dns_backend;
 	bool no_logind;
 	usec_t debounce_usec;

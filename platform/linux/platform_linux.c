@@ -127,6 +127,7 @@ static void free_linux(struct platform *p)
 	free(pl->state_dir);
 	free(pl->resolv_conf);
 	free(pl->resolv_backup);
+	free(pl->resolv_backup_data);
 	free(pl);
 }
 
@@ -183,6 +184,7 @@ struct platform *platform_linux_new(const struct platform_linux_config *cfg, int
 	pl->state_dir = xstrdup(c.state_dir);
 	pl->resolv_conf = xstrdup(c.resolv_conf);
 	if (asprintf(&pl->resolv_backup, "%s/resolv.conf.orig", c.state_dir) < 0 ||
+	    asprintf(&pl->resolv_backup_data, "%s/resolv.conf.orig-data", c.state_dir) < 0 ||
 	    pl_journal_init(&pl->journal, c.state_dir) < 0)
 		abort(); /* OOM, as xmalloc */
 	pl->dns_backend = c.dns_backend;

@@ -121,9 +121,10 @@ log "ok: recovered after SIGKILL"
 # 4. the real path /etc/resolv.conf, bind-mounted in a private mount namespace
 #    (as in containers: rename over it fails, so it is rewritten in place)
 cp "$TEST_TMP/resolv.orig" "$TEST_TMP/etc-resolv.conf"
-inmnt() { nsx cl unshare -m --propagation private sh -c \
-	"mount --bind '$TEST_TMP/etc-resolv.conf' /etc/resolv.conf && exec \"\$@\"" sh "$@"; }
-inmnt "$TOOL" tool apply --state-dir "$STATE" --resolv-conf /etc/resolv.conf --addr 192.168.20.5 \
+# ip netns exec, unshare and sh all exec: $! is the tool itself
+INMNT=(ip netns exec "$(ns cl)" unshare -m --propagation private sh -c
+	"mount --bind '$TEST_TMP/etc-resolv.conf' /etc/resolv.conf && exec \"\$@\"" sh)
+"${INMNT[@]}" "$TOOL" tool apply --state-dir "$STATE" --resolv-conf /etc/resolv.conf --addr 192.168.20.5 \
 	--gw 10.2.0.2 --dns 192.168.10.53 >"$TEST_TMP/etc.log" 2>&1 &
 PID=$!
 _pids+=("$PID")
@@ -131,9 +132,33 @@ wait_for 10 grep -q '^ready' "$TEST_TMP/etc.log" || die "etc: not ready"
 grep -q '192.168.10.53' "$TEST_TMP/etc-resolv.conf" || die "etc: bind-mounted resolv.conf not rewritten"
 kill -KILL "$PID"
 wait "$PID" 2>/dev/null || true
-inmnt "$TOOL" tool recover --state-dir "$STATE" --resolv-conf /etc/resolv.conf 2>>"$TEST_TMP/etc.log" ||
+"${INMNT[@]}" "$TOOL" tool recover --state-dir "$STATE" --resolv-conf /etc/resolv.conf 2>>"$TEST_TMP/etc.log" ||
 	die "etc: recover failed"
 cmp "$TEST_TMP/etc-resolv.conf" "$TEST_TMP/resolv.orig" || die "etc: not restored byte for byte"
 snapshot >"$TEST_TMP/after-etc.txt"
 diff -u "$TEST_TMP/before.txt" "$TEST_TMP/after-etc.txt" || die "etc: routes not restored"
 log "ok: bind-mounted /etc/resolv.conf restored after SIGKILL"
+
+# 5. anyroamd.service's sandbox: /etc read-only except resolv.conf, which is a
+#    symlink into /run (resolvconf, NetworkManager): no rename is possible, so
+#    the target is written through and its bytes restored in place; the link
+#    itself is never touched
+mkdir -p "$TEST_TMP/ro/etc" "$TEST_TMP/ro/run"
+cp "$TEST_TMP/resolv.orig" "$TEST_TMP/ro/run/resolv.conf"
+ln -s ../run/resolv.conf "$TEST_TMP/ro/etc/resolv.conf"
+INRO=(ip netns exec "$(ns cl)" unshare -m --propagation private sh -c
+	"mount --bind '$TEST_TMP/ro/etc' '$TEST_TMP/ro/etc' &&
+	 mount -o remount,bind,ro '$TEST_TMP/ro/etc' && exec \"\$@\"" sh)
+"${INRO[@]}" "$TOOL" tool apply --state-dir "$STATE" --resolv-conf "$TEST_TMP/ro/etc/resolv.conf" \
+	--addr 192.168.20.5 --gw 10.2.0.2 --dns 192.168.10.53 >"$TEST_TMP/ro.log" 2>&1 &
+PID=$!
+_pids+=("$PID")
+wait_for 10 grep -q '^ready' "$TEST_TMP/ro.log" || die "ro: not ready"
+grep -q '192.168.10.53' "$TEST_TMP/ro/run/resolv.conf" || die "ro: symlink target not rewritten"
+[ "$(readlink "$TEST_TMP/ro/etc/resolv.conf")" = ../run/resolv.conf ] || die "ro: symlink replaced"
+kill -TERM "$PID"
+wait "$PID" || die "ro: undo failed"
+cmp "$TEST_TMP/ro/run/resolv.conf" "$TEST_TMP/resolv.orig" || die "ro: target not restored byte for byte"
+[ "$(readlink "$TEST_TMP/ro/etc/resolv.conf")" = ../run/resolv.conf ] || die "ro: symlink changed"
+[ -z "$(ls -A "$STATE")" ] || die "ro: state left behind: $(ls -A "$STATE")"
+log "ok: symlinked resolv.conf in a read-only /etc written through and restored"
