@@ -78,6 +78,27 @@ static void report_parse_error(xmlParserCtxt *ctxt, const struct first_error *f,
 			 NULL, "not well-formed XML: %s", msg);
 }
 
+/*
+ * Some libxml2 errors (encoding conversion) have no parser context and go to the
+ * thread's generic handler, which prints to stderr; libraries never print, so it is
+ * silenced for the parse and the caller's handler put back afterwards.
+ */
+static void silent(void *ctx, const char *msg, ...)
+{
+}
+
+static xmlDoc *read_quietly(xmlParserCtxt *ctxt, const void *data, size_t len)
+{
+	xmlGenericErrorFunc old = xmlGenericError;
+	void *old_ctx = xmlGenericErrorContext;
+	xmlDoc *doc;
+
+	xmlSetGenericErrorFunc(NULL, silent);
+	doc = xmlCtxtReadMemory(ctxt, data, (int)len, NULL, NULL, parse_options());
+	xmlSetGenericErrorFunc(old_ctx, old);
+	return doc;
+}
+
 int profile_xml_read(const char *file, const void *data, size_t len, xmlDoc **ret_doc,
 		     struct profile_diags *diags)
 {
@@ -98,7 +119,7 @@ int profile_xml_read(const char *file, const void *data, size_t len, xmlDoc **re
 	/* Structured handler: records the error instead of libxml2 printing it. */
 	ctxt->_private = &first;
 	ctxt->sax->serror = keep_first_error;
-	doc = xmlCtxtReadMemory(ctxt, data, (int)len, NULL, NULL, parse_options());
+	doc = read_quietly(ctxt, data, len);
 	if (!doc || !ctxt->wellFormed) {
 		report_parse_error(ctxt, &first, file, diags);
 		free(first.message);
