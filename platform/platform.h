@@ -49,7 +49,7 @@ struct platform;
  * up to 17 - ICV 16, rounded down for an IPv6 outer path: 1400 fits them all. */
 #define PLATFORM_TUN_MTU_DEFAULT 1400
 /* A burst of rtnetlink events closer together than this makes one event. */
-#define PLATFORM_DEBOUNCE_USEC (150 * USEC_PER_MSEC)
+#define PLATFORM_DEBOUNCE_USEC (100 * USEC_PER_MSEC)
 /* ... but a storm never delays the event by more than this. */
 #define PLATFORM_DEBOUNCE_MAX_USEC (1 * USEC_PER_SEC)
 /* CLOCK_BOOTTIME - CLOCK_MONOTONIC growing by more than this means we slept. */

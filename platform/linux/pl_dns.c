@@ -347,6 +347,14 @@ static int file_apply(struct platform_linux *pl, const struct platform_dns *dns)
 	}
 	if ((r = backup(pl, &it, &orig, &len)) < 0)
 		return r;
+	if (orig && len >= strlen(PLATFORM_RESOLVCONF_HEADER) &&
+	    !memcmp(orig, PLATFORM_RESOLVCONF_HEADER, strlen(PLATFORM_RESOLVCONF_HEADER)))
+		/* A crash, then a reboot wiped a state directory on tmpfs: the
+		 * real original is gone. A persistent --state-dir avoids this. */
+		log_warning(
+			"%s was written by an earlier run whose backup is lost; it stays as it is "
+			"after disconnect",
+			pl->resolv_conf);
 	if ((r = pl_journal_add(&pl->journal, &it)) < 0)
 		return r;
 	if ((r = file_render_write(pl, &it, orig, len, dns)) < 0)
