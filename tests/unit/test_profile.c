@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -637,6 +639,41 @@ static void test_strict_xml(void **state)
 	free(big);
 }
 
+/* Libraries never print: libxml2's encoding errors (no parser context) stay silent. */
+static void test_no_stderr_output(void **state)
+{
+	static const char *const inputs[] = {
+		"<?xml version=\"1.0\" "
+		"encoding=\"Shift_JIS\"?><AnyConnectProfile>\x82\xff\xff</AnyConnectProfile>",
+		"<?xml version=\"1.0\" "
+		"encoding=\"ISO-2022-JP\"?><AnyConnectProfile>\x1b$B\xff\xff</AnyConnectProfile>",
+		"<AnyConnectProfile><Hostname></HostName></AnyConnectProfile>",
+	};
+	char path[] = "/tmp/anyroam-stderr.XXXXXX";
+	int fd = mkstemp(path), saved = dup(STDERR_FILENO);
+	struct stat st;
+
+	assert_true(fd >= 0 && saved >= 0);
+	fflush(stderr);
+	assert_true(dup2(fd, STDERR_FILENO) >= 0);
+	for (size_t i = 0; i < ARRAY_SIZE(inputs); i++) {
+		struct profile_diags d = {0};
+		struct profile *p = NULL;
+
+		assert_int_equal(profile_parse("e.xml", inputs[i], strlen(inputs[i]), &p, &d),
+				 -EBADMSG);
+		assert_int_equal(d.n_errors, 1);
+		profile_diags_done(&d);
+	}
+	fflush(stderr);
+	assert_true(dup2(saved, STDERR_FILENO) >= 0);
+	close(saved);
+	assert_int_equal(fstat(fd, &st), 0);
+	close(fd);
+	unlink(path);
+	assert_int_equal(st.st_size, 0);
+}
+
 static void test_unknown_kept(void **state)
 {
 	_cleanup_(profile_freep) struct profile *p = parse_ok(FIXTURES, "user-controllable.xml");
@@ -709,6 +746,7 @@ int main(void)
 		cmocka_unit_test(test_real_details),
 		cmocka_unit_test(test_real_prefs_and_policy),
 		cmocka_unit_test(test_strict_xml),
+		cmocka_unit_test(test_no_stderr_output),
 		cmocka_unit_test(test_unknown_kept),
 		cmocka_unit_test(test_bit_flips),
 		cmocka_unit_test(test_key_table),
