@@ -266,6 +266,10 @@ static void take_vnet(struct dataplane *dp, struct tx_state *st, size_t n)
 		return;
 	}
 	if (!g.tso) {
+		if (len > cap) {
+			dp_drop(&dp->tx, DATAPLANE_DROP_TOO_BIG);
+			return;
+		}
 		memcpy(inner_at(st, st->n_in), pkt, len);
 		st->lens[st->n_in++] = len;
 		return;
