@@ -144,11 +144,14 @@ struct eap_client_info {
 	const char *computer_name;    /* host name */
 	const char *device_type;      /* architecture, "x86_64" */
 	const char *platform_version; /* kernel release, "6.8.0-45-generic" */
-	/* The raw systemd machine ID: only SHA-256 digests of it (unique-id and
-	 * unique-id-global, each with its own suffix) ever leave the host. */
+	/* The raw systemd machine ID (trailing newline allowed): only SHA-256 digests of
+	 * it leave the host, as uppercase hex: unique-id = SHA-256(id | "anyroam-unique-id"),
+	 * unique-id-global = SHA-256(id | "anyroam-unique-id-global"). */
 	const uint8_t *machine_id;
 	size_t machine_id_len;
-	const char *const *macs; /* "52-54-00-3a-7c-11"; macs[0] is the public interface */
+	/* "52-54-00-3a-7c-11" (colons and uppercase are normalised); macs[0] is the
+	 * interface that routes to the gateway (public-interface="true") */
+	const char *const *macs;
 	size_t n_macs;
 	const char *group_access; /* "https://" + HostAddress */
 };

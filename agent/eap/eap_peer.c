@@ -47,6 +47,20 @@ static char *hash_machine_id(const uint8_t *id, size_t n, const char *suffix)
 	return xstrdup(hex);
 }
 
+/* PROTOCOL.md §6.2: MAC addresses go out lowercase and dash-separated. */
+static char *mac_text(const char *mac)
+{
+	char *m = xstrdup(mac), *c;
+
+	for (c = m; *c; c++) {
+		if (*c == ':')
+			*c = '-';
+		else if (*c >= 'A' && *c <= 'Z')
+			*c = (char)(*c - 'A' + 'a');
+	}
+	return m;
+}
+
 static void copy_client(struct eap_peer *p, const struct eap_client_info *c)
 {
 	size_t i;
@@ -64,7 +78,7 @@ static void copy_client(struct eap_peer *p, const struct eap_client_info *c)
 	p->macs = c->n_macs ? xcalloc(c->n_macs, sizeof(char *)) : NULL;
 	for (i = 0; i < c->n_macs; i++)
 		if (c->macs[i])
-			p->macs[p->n_macs++] = xstrdup(c->macs[i]);
+			p->macs[p->n_macs++] = mac_text(c->macs[i]);
 }
 
 struct eap_peer *eap_peer_new(const struct eap_peer_config *cfg)

@@ -22,6 +22,7 @@
 #include "eap/eap_pkt.h"
 
 #define MACHINE_ID "0123456789abcdef0123456789abcdef\n"
+#define UNIQUE_ID  "9A3DE7488E0AA49CBF817F92FE2FEEBAC988AD1FF504CDC619D0462045AB17C2"
 
 static const char *const macs[] = {"52-54-00-3a-7c-11", "52-54-00-aa-bb-cc"};
 
@@ -352,7 +353,8 @@ static void full_login_wrong_then_right(void **state)
 	assert_non_null(strstr(init, "<mac-address>52-54-00-aa-bb-cc</mac-address>"));
 	assert_non_null(strstr(init, "<group-access>https://flexvpn-c8kv.example.com<"));
 	assert_null(strstr(init, "0123456789abcdef")); /* the raw machine id never leaves */
-	assert_non_null(strstr(init, "unique-id=\""));
+	/* SHA-256("0123456789abcdef0123456789abcdef" "anyroam-unique-id"), newline dropped */
+	assert_non_null(strstr(init, "unique-id=\"" UNIQUE_ID "\""));
 	/* <-- auth-request: the form goes to the caller */
 	assert_int_equal(to_server(&c), EAP_STATUS_SEND);
 	assert_int_equal(to_peer(&c), EAP_STATUS_NEED_INPUT);
