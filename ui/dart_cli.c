@@ -1,0 +1,253 @@
+/*
+ * dart_cli.c - `anyroam dart`: ask the agent for the bundle, or collect it here when
+ * the agent cannot (see dart_cli.h).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/xmalloc.h"
+#include "daemon/daemon.h"
+#include "daemon/dart.h"
+#include "daemon/dart_json.h"
+#include "ui.h"
+#include "ui/dart_cli.h"
+
+struct dart_cli {
+	const char *ctl;
+	char *out; /* absolute */
+	bool redact;
+	bool local;
+	const char *state_dir;
+	const char *config;
+	const char *profile_dir;
+};
+
+static void usage(FILE *f)
+{
+	fputs("usage: anyroam dart [-o FILE.zip] [--redact-users] [--local] [--state-dir DIR]\n"
+	      "                    [--config FILE] [--profile-dir DIR]\n",
+	      f);
+}
+
+static char *absolute(const char *path)
+{
+	char cwd[4096];
+	char *p;
+
+	if (path[0] == '/')
+		return xstrdup(path);
+	if (!getcwd(cwd, sizeof(cwd)))
+		return NULL;
+	p = xmalloc(strlen(cwd) + strlen(path) + 2);
+	sprintf(p, "%s/%s", cwd, path);
+	return p;
+}
+
+static int parse(int argc, char **argv, struct dart_cli *o)
+{
+	static const struct option opts[] = {
+		{"output", required_argument, NULL, 'o'},
+		{"redact-users", no_argument, NULL, 'r'},
+		{"local", no_argument, NULL, 'l'},
+		{"state-dir", required_argument, NULL, 's'},
+		{"config", required_argument, NULL, 'c'},
+		{"profile-dir", required_argument, NULL, 'p'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *out = NULL;
+	char def[64];
+	int c;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "+o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			out = optarg;
+			break;
+		case 'r':
+			o->redact = true;
+			break;
+		case 'l':
+			o->local = true;
+			break;
+		case 's':
+			o->state_dir = optarg;
+			break;
+		case 'c':
+			o->config = optarg;
+			break;
+		case 'p':
+			o->profile_dir = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 1;
+		default:
+			usage(stderr);
+			return -EINVAL;
+		}
+	}
+	if (optind != argc || (out && !*out)) {
+		usage(stderr);
+		return -EINVAL;
+	}
+	dart_default_name(0, def, sizeof(def));
+	if (!(o->out = absolute(out ? out : def))) {
+		fprintf(stderr, "anyroam: dart: cannot resolve the output path: %s\n",
+			strerror(errno));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void print_notes(const char *notes)
+{
+	const char *p = notes, *e;
+
+	for (; p && *p; p = e ? e + 1 : NULL) {
+		e = strchr(p, '\n');
+		fprintf(stderr, "anyroam: dart: not collected: %.*s\n",
+			(int)(e ? (size_t)(e - p) : strlen(p)), p);
+	}
+}
+
+/* The agent's answer: first MESSAGE on stdout, every further one is a note. */
+static int agent_result(const struct ctl_msg *resp, const char *path)
+{
+	int64_t e = -EPROTO;
+	bool first = true;
+
+	(void)ctl_msg_get_int(resp, CTL_F_ERRNO, &e);
+	for (size_t i = 0; i < resp->n_fields; i++) {
+		const struct ctl_value *v = &resp->fields[i];
+
+		if (v->tag != CTL_F_MESSAGE)
+			continue;
+		if (first && e == 0)
+			printf("%s\n", v->str);
+		else if (first)
+			fprintf(stderr, "anyroam: %s\n", v->str);
+		else
+			fprintf(stderr, "anyroam: dart: not collected: %s\n", v->str);
+		first = false;
+	}
+	if (first && e == 0)
+		printf("wrote %s\n", path);
+	else if (first)
+		fprintf(stderr, "anyroam: dart: the agent failed: %s\n", strerror((int)-e));
+	return e == 0 ? UI_EXIT_OK : UI_EXIT_FAILED;
+}
+
+/* One request to the agent; its JSON on success, NULL otherwise. */
+static char *ask_json(struct ui_ctl *c, enum ctl_type type)
+{
+	struct ctl_msg req, resp;
+	int64_t e = -1;
+	char *json = NULL;
+
+	ctl_msg_init(&req, CTL_KIND_REQUEST, type, 0);
+	if (ui_ctl_call(c, &req, &resp, NULL, NULL) == 0) {
+		if (ctl_msg_get_int(&resp, CTL_F_ERRNO, &e) == 0 && e == 0)
+			json = dart_json_from_msg(&resp);
+		ctl_msg_done(&resp);
+	}
+	ctl_msg_done(&req);
+	return json;
+}
+
+static int collect_here(const struct dart_cli *o, struct ui_ctl *c, const char *why)
+{
+	struct dart_inputs in = {
+		.daemon_note = why,
+		.event_log_dir = o->state_dir ? o->state_dir : DAEMON_STATE_DIR_DEFAULT,
+		.agent_conf = o->config,
+		.profile_dirs = o->profile_dir ? (const char *const[]){o->profile_dir} : NULL,
+		.n_profile_dirs = o->profile_dir ? 1 : 0,
+		.redact_users = o->redact,
+	};
+	struct dart_report rep;
+	char *state = c ? ask_json(c, CTL_TYPE_STATE) : NULL;
+	char *stats = c ? ask_json(c, CTL_TYPE_STATS) : NULL;
+	int r;
+
+	in.state_json = state;
+	in.stats_json = stats;
+	r = dart_collect(&in, o->out, &rep);
+	free(state);
+	free(stats);
+	if (r < 0) {
+		fprintf(stderr, "anyroam: dart: cannot write %s: %s\n", o->out, strerror(-r));
+		return UI_EXIT_FAILED;
+	}
+	print_notes(rep.notes);
+	printf("wrote %s: %zu files, %zu items not collected (listed in summary.txt)\n", o->out,
+	       rep.n_files, rep.n_missing);
+	dart_report_done(&rep);
+	return UI_EXIT_OK;
+}
+
+/* 1: the agent has no collector (collect here); otherwise an exit code. */
+static int ask_agent(const struct dart_cli *o, struct ui_ctl *c)
+{
+	struct ctl_msg req, resp;
+	int tag = dart_json_field("redact_users");
+	int64_t e = -EPROTO;
+	int r;
+
+	ctl_msg_init(&req, CTL_KIND_REQUEST, CTL_TYPE_DART, 0);
+	(void)ctl_msg_add_str(&req, CTL_F_PATH, o->out);
+	if (o->redact)
+		(void)ctl_msg_add_int(&req, (enum ctl_field)tag, 1);
+	r = ui_ctl_call(c, &req, &resp, NULL, NULL);
+	ctl_msg_done(&req);
+	if (r < 0)
+		return 1;
+	(void)ctl_msg_get_int(&resp, CTL_F_ERRNO, &e);
+	r = e == -EOPNOTSUPP ? 1 : agent_result(&resp, o->out);
+	ctl_msg_done(&resp);
+	return r;
+}
+
+static int run(const struct dart_cli *o)
+{
+	struct ui_opts uo = {.ctl = o->ctl, .in = stdin, .out = stdout, .err = stderr};
+	struct ui_ctl c;
+	int r;
+
+	if (ui_ctl_open(&c, &uo) != 0) {
+		fprintf(stderr,
+			"anyroam: dart: collecting what uid %u can read without the agent\n",
+			(unsigned)geteuid());
+		return collect_here(
+			o, NULL, "the agent is not running (its control socket does not answer)");
+	}
+	/* the protocol has no redact flag yet: the agent would not redact, so collect here */
+	if (o->local || (o->redact && dart_json_field("redact_users") < 0))
+		r = 1;
+	else
+		r = ask_agent(o, &c);
+	if (r == 1)
+		r = collect_here(o, &c,
+				 "asked the agent for state and stats only (no timeline, control "
+				 "commands or gateway chain: collected without the agent)");
+	ui_ctl_close(&c);
+	return r;
+}
+
+int dart_cli_main(int argc, char **argv, const char *ctl_path)
+{
+	struct dart_cli o = {.ctl = ctl_path ? ctl_path : UI_CTL_DEFAULT};
+	int r = parse(argc, argv, &o);
+
+	if (r == 0)
+		r = run(&o);
+	else
+		r = r > 0 ? UI_EXIT_OK : UI_EXIT_USAGE;
+	free(o.out);
+	return r;
+}
