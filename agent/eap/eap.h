@@ -29,7 +29,10 @@
  * Errors: -EBADMSG malformed packet or XML, -EPROTO the other side broke the protocol
  * (unexpected code, type or state), -EMSGSIZE over a cap (64 KiB XML, EAP_MAX_ROUNDS),
  * -EOPNOTSUPP a gateway demand we cannot meet (host scan), -EINVAL our caller's bad
- * argument (missing answer). After an error the exchange is over.
+ * argument. After an error the exchange is over, with two exceptions on the peer: a
+ * packet whose EAP framing is broken is dropped (RFC 3748 §4: silently discarded) and
+ * the exchange goes on, and eap_peer_answer() refusing an answer set leaves the form
+ * pending.
  */
 #pragma once
 

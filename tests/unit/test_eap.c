@@ -461,6 +461,21 @@ static void mschapv2_peer_checks_authenticator(void **state)
 	eap_peer_free(peer);
 }
 
+/* Broken framing is dropped and the exchange goes on (RFC 3748 §4). */
+static void broken_framing_dropped(void **state)
+{
+	_cleanup_secret_ struct secret *pw = secret_from_str("bob-md5-secret");
+	struct eap_peer_config pc = {.username = "bob", .password = pw};
+	struct eap_peer *peer = eap_peer_new(&pc);
+	static const uint8_t liar[] = {1, 5, 0, 200, 1};
+	static const uint8_t ident[] = {1, 5, 0, 5, 1};
+
+	(void)state;
+	assert_int_equal(eap_peer_input(peer, liar, sizeof(liar)), -EBADMSG);
+	assert_int_equal(eap_peer_input(peer, ident, sizeof(ident)), EAP_STATUS_SEND);
+	eap_peer_free(peer);
+}
+
 /* EAP-Success before the method finished must not be taken (RFC 3748 §7.2). */
 static void early_success_refused(void **state)
 {
@@ -718,6 +733,7 @@ int main(void)
 		cmocka_unit_test(mschapv2_domain_user),
 		cmocka_unit_test(mschapv2_wrong_password),
 		cmocka_unit_test(mschapv2_peer_checks_authenticator),
+		cmocka_unit_test(broken_framing_dropped),
 		cmocka_unit_test(early_success_refused),
 		cmocka_unit_test(md5_conversation),
 		cmocka_unit_test(gtc_conversation),
