@@ -472,8 +472,9 @@ static void tick(struct gw_daemon *d, usec_t *next_liveness, usec_t *next_db)
 		gw_resp_report_liveness(d, now);
 		*next_liveness = now + LIVENESS_POLL;
 	}
-	if (now >= *next_db)
-		*next_db = gw_sessdb_tick(d->db, now);
+	/* every pass: a session that went inactive since the last one brings a new deadline,
+	 * and the tick itself only looks at the heads of its FIFOs */
+	*next_db = gw_sessdb_tick(d->db, now);
 }
 
 static void loop(struct gw_daemon *d)

@@ -74,6 +74,14 @@ vip=$(nsx cl ip -4 addr show | sed -n 's/.*inet \(192\.168\.20\.[0-9]*\).*/\1/p'
 [ -n "$vip" ] || die "no virtual IP from the pool on the client"
 log "EAP-MSCHAPv2 up, virtual IP $vip"
 nsx cl ping -c 3 -i 0.2 -W 2 $BEHIND_IP >"$TEST_TMP/ping.log" || die "no traffic through the tunnel"
+if command -v iperf3 >/dev/null; then # real traffic: TCP through the data plane both ways
+	bg gw "$TEST_TMP/iperf-server.log" iperf3 -s -B $BEHIND_IP -1 >/dev/null
+	wait_for 5 nsx gw sh -c "ss -tln | grep -q '$BEHIND_IP:5201'" || die "iperf3 server did not start"
+	nsx cl iperf3 -c $BEHIND_IP -t 2 -f m >"$TEST_TMP/iperf.log" 2>&1 || die "iperf3 through the tunnel failed"
+	mbit=$(awk '/receiver/ {print $(NF-2)}' "$TEST_TMP/iperf.log")
+	log "iperf3 through the tunnel: ${mbit:-?} Mbit/s"
+	awk -v m="${mbit:-0}" 'BEGIN { exit !(m > 1) }' || die "iperf3 moved ${mbit:-no} Mbit/s"
+fi
 gw_ctl show crypto session detail >"$TEST_TMP/show.txt"
 grep -q "Session status: UP-ACTIVE" "$TEST_TMP/show.txt" || die "no UP-ACTIVE session: $(cat "$TEST_TMP/show.txt")"
 grep -q "Phase1_id: test" "$TEST_TMP/show.txt" || die "Phase1_id is not the EAP user"
