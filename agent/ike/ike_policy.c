@@ -79,7 +79,8 @@ void ike_policy_proposals(const struct ike_policy *pol, uint8_t proto, const uin
 		p->num = i + 1;
 		p->proto = proto;
 		p->spi_size = spi_size;
-		memcpy(p->spi, spi, spi_size);
+		if (spi_size)
+			memcpy(p->spi, spi, spi_size);
 		add_t(p, IKE_TRANSFORM_ENCR, sp[i].encr, sp[i].encr_keylen);
 		for (uint8_t j = 0; proto == IKE_PROTO_IKE && j < sp[i].n_prf; j++)
 			add_t(p, IKE_TRANSFORM_PRF, sp[i].prf[j], 0);
@@ -229,7 +230,8 @@ void ike_policy_answer(const struct ike_crypto_suite *s, uint8_t proto, uint8_t 
 	ret->num = num;
 	ret->proto = proto;
 	ret->spi_size = spi_size;
-	memcpy(ret->spi, spi, spi_size);
+	if (spi_size)
+		memcpy(ret->spi, spi, spi_size);
 	add_t(ret, IKE_TRANSFORM_ENCR, s->encr, s->encr_key_bits);
 	if (proto == IKE_PROTO_IKE)
 		add_t(ret, IKE_TRANSFORM_PRF, s->prf, 0);

@@ -163,6 +163,8 @@ static int protect(struct ike_sa *sa, uint8_t exchange, uint32_t msg_id, bool re
 	if ((r = ike_msg_build_finish(inner, &plain, &plain_len)) < 0)
 		return r;
 	memset(out, 0, sizeof(*out));
+	if (!plain) /* an empty SK{} (DPD): the sealer wants a pointer even for 0 bytes */
+		plain = xcalloc(1, 1);
 	if ((r = seal(sa, exchange, msg_id, response, IKE_PLD_SK, first, NULL, plain, plain_len, &whole)) < 0)
 		goto out;
 	if (whole.n[0] <= room(sa) || (!sa->peer_frag_rfc && !sa->peer_frag_cisco)) {
@@ -362,6 +364,18 @@ static int dispatch(struct ike_sa *sa, struct ike_msg *m, usec_t now)
 		return -EPROTO;
 	}
 	sa->peer_req_id++;
+	if (m->unsupported_critical) {
+		/* RFC 7296 §2.5: refuse the request, naming the payload type */
+		struct ike_msg_build b;
+		uint8_t type = (uint8_t)m->unsupported_critical;
+		int r;
+
+		ike_msg_build_init_inner(&b);
+		(void)ike_msg_build_notify(&b, 0, NULL, 0, IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD, &type, 1);
+		r = ike_wire_send_response(sa, m->hdr.exchange, m->hdr.msg_id, &b);
+		ike_msg_build_done(&b);
+		return r;
+	}
 	if (m->hdr.exchange == IKE_EXCHANGE_AUTH)
 		return ike_xchg_auth_process_request(sa, m, now);
 	if (m->hdr.exchange == IKE_EXCHANGE_INFORMATIONAL)
