@@ -83,13 +83,17 @@ struct platform_tun_config {
  * tun device (split include). Without, full tunnel: 0.0.0.0/1 and 128.0.0.0/1
  * into the tun device (they beat any default route by prefix length, so the
  * existing default route is never touched) plus a host route to the gateway
- * through the current physical path. The host route is also added in split
- * mode when the gateway falls inside an included subnet.
+ * through the current physical path, and IPv6 blocked (see ipv6_bypass). The host route is also
+ * added in split mode when the gateway falls inside an included subnet.
  */
 struct platform_routes {
 	struct in_addr gateway; /* the VPN gateway's outer address */
 	const struct platform_ip4_prefix *subnets;
 	size_t n_subnets; /* 0: full tunnel */
+	/* Full tunnel carries IPv4 only, so IPv6 would leave in clear: it is
+	 * dropped (unreachable ::/1 and 8000::/1; on-link and link-local IPv6
+	 * stay) unless this is set - Cisco's "Client Bypass Protocol". */
+	bool ipv6_bypass;
 };
 
 /*

@@ -134,6 +134,7 @@ static void record_routes(struct platform_fake *f)
 	struct platform_fake_state *st = &f->st;
 
 	st->n_routes = 0;
+	st->ipv6_blocked = f->routes_applied && f->plan.block_ipv6;
 	if (!f->routes_applied)
 		return;
 	if (f->plan.host_route) {

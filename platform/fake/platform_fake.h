@@ -35,6 +35,7 @@ struct platform_fake_state {
 
 	struct platform_fake_route routes[PLATFORM_FAKE_MAX_ROUTES];
 	size_t n_routes;
+	bool ipv6_blocked; /* full tunnel without ipv6_bypass */
 
 	bool dns_applied;
 	struct in_addr dns_servers[PLATFORM_MAX_DNS_SERVERS];

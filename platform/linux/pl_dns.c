@@ -447,6 +447,7 @@ int pl_dns_undo(struct platform_linux *pl, const struct pl_item *it)
 		return file_restore(pl, it);
 	case PL_ITEM_TUN:
 	case PL_ITEM_ROUTE:
+	case PL_ITEM_BLOCK6:
 	case _PL_ITEM_TYPE_MAX:
 	case _PL_ITEM_TYPE_INVALID:
 		break;

@@ -20,6 +20,7 @@ struct nl_sock;
 enum pl_item_type {
 	PL_ITEM_TUN,	    /* name: a tun device we created */
 	PL_ITEM_ROUTE,	    /* a route we added (main table, PLATFORM_LINUX_RTPROT) */
+	PL_ITEM_BLOCK6,	    /* an IPv6 unreachable route we added (main table, our protocol) */
 	PL_ITEM_RESOLVED,   /* ifindex: per-link DNS set in systemd-resolved */
 	PL_ITEM_RESOLVCONF, /* path: rewritten; the original is in the state dir */
 	_PL_ITEM_TYPE_MAX,
@@ -32,9 +33,11 @@ struct pl_item {
 	int ifindex;			/* ROUTE: oif; RESOLVED: link */
 	struct platform_ip4_prefix dst; /* ROUTE */
 	struct in_addr nexthop;		/* ROUTE: 0 = on-link */
-	unsigned int mode;		/* RESOLVCONF: st_mode & 07777 of the original */
-	bool symlink;			/* RESOLVCONF: the original was a symlink */
-	char path[256];			/* RESOLVCONF */
+	struct in6_addr dst6;		/* BLOCK6 */
+	uint8_t dst6_len;
+	unsigned int mode; /* RESOLVCONF: st_mode & 07777 of the original */
+	bool symlink;	   /* RESOLVCONF: the original was a symlink */
+	char path[256];	   /* RESOLVCONF */
 };
 
 /* What is applied, as a list persisted to <state_dir>/platform.journal
@@ -79,8 +82,9 @@ struct platform_linux {
 	struct in_addr route_gw;
 	struct platform_plan plan;
 	bool tun_split[PLATFORM_MAX_SUBNETS + 2]; /* plan.tun[i] went in as two halves */
-	bool pinned;				  /* the gateway's host route is installed ... */
-	struct pl_item pin;			  /* ... as this item */
+	bool ipv6_blocked;
+	bool pinned;	    /* the gateway's host route is installed ... */
+	struct pl_item pin; /* ... as this item */
 
 	/* DNS */
 	enum pl_dns_state dns_state;
@@ -140,6 +144,7 @@ int pl_route_undo(struct platform_linux *pl, const struct pl_item *it);
 int pl_routes_apply(struct platform *p, const struct platform_routes *routes);
 int pl_routes_remove(struct platform *p);
 int pl_route_repin(struct platform_linux *pl, const struct platform_path *path);
+int pl_route_block6_undo(struct platform_linux *pl, const struct pl_item *it);
 
 /* pl_path.c */
 int pl_path_get(struct platform *p, struct in_addr gateway, struct platform_path *ret);

@@ -2,6 +2,7 @@
  * pl_item.c - one applied change as a journal line, and back:
  *   tun NAME
  *   route DST/LEN NEXTHOP IFINDEX DEVNAME      (NEXTHOP 0.0.0.0: on-link)
+ *   block6 DST6/LEN                            (an IPv6 unreachable route)
  *   resolved IFINDEX
  *   resolvconf MODE SYMLINK PATH               (MODE octal, SYMLINK 0|1)
  * Parsing is strict: a line that is not exactly one of these is -EBADMSG.
@@ -16,7 +17,7 @@
 
 int pl_item_format(const struct pl_item *it, char *buf, size_t n)
 {
-	char dst[32], nh[INET_ADDRSTRLEN];
+	char dst[32], nh[INET_ADDRSTRLEN], dst6[INET6_ADDRSTRLEN];
 	int w = -1;
 
 	switch (it->type) {
@@ -27,6 +28,10 @@ int pl_item_format(const struct pl_item *it, char *buf, size_t n)
 		platform_prefix_to_string(&it->dst, dst, sizeof(dst));
 		inet_ntop(AF_INET, &it->nexthop, nh, sizeof(nh));
 		w = snprintf(buf, n, "route %s %s %d %s", dst, nh, it->ifindex, it->name);
+		break;
+	case PL_ITEM_BLOCK6:
+		inet_ntop(AF_INET6, &it->dst6, dst6, sizeof(dst6));
+		w = snprintf(buf, n, "block6 %s/%u", dst6, it->dst6_len);
 		break;
 	case PL_ITEM_RESOLVED:
 		w = snprintf(buf, n, "resolved %d", it->ifindex);
@@ -78,6 +83,20 @@ static int parse_prefix(char *s, struct platform_ip4_prefix *ret)
 	return 0;
 }
 
+static int parse_block6(char *rest, struct pl_item *it)
+{
+	char *slash = strchr(rest, '/');
+	long len;
+
+	if (!slash)
+		return -EBADMSG;
+	*slash = '\0';
+	if (inet_pton(AF_INET6, rest, &it->dst6) != 1 || parse_int(slash + 1, 10, 128, &len) < 0)
+		return -EBADMSG;
+	it->dst6_len = (uint8_t)len;
+	return 0;
+}
+
 static int parse_route(char *rest, struct pl_item *it)
 {
 	char *save = NULL, *dst = strtok_r(rest, " ", &save), *nh = strtok_r(NULL, " ", &save),
@@ -126,6 +145,9 @@ int pl_item_parse(const char *line, struct pl_item *ret)
 	} else if (!strcmp(key, "route")) {
 		it.type = PL_ITEM_ROUTE;
 		r = parse_route(rest, &it);
+	} else if (!strcmp(key, "block6")) {
+		it.type = PL_ITEM_BLOCK6;
+		r = parse_block6(rest, &it);
 	} else if (!strcmp(key, "resolved")) {
 		it.type = PL_ITEM_RESOLVED;
 		r = parse_int(rest, 10, INT32_MAX, &v);

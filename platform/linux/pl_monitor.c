@@ -30,6 +30,8 @@ static void log_event(const struct platform_event *ev)
 		 ev->path.ifname[0] ? ev->path.ifname : "-", src);
 }
 
+static void kick(struct platform_linux *pl);
+
 static void evaluate(struct platform_linux *pl)
 {
 	struct platform_path cur = {0};
@@ -39,8 +41,13 @@ static void evaluate(struct platform_linux *pl)
 	if (!pl->watching)
 		return;
 	r = pl_path_get(&pl->base, pl->watch_gw, &cur);
-	if (r < 0 && r != -ENETUNREACH)
-		log_debug_fr(r, "path lookup");
+	if (r < 0 && r != -ENETUNREACH) {
+		/* A failed dump (memory, a dump interrupted by changes) says
+		 * nothing about the path: look again later, never guess "down". */
+		log_debug_fr(r, "path lookup; retrying");
+		kick(pl);
+		return;
+	}
 	if (!platform_path_diff(&pl->path, &cur, &ev)) {
 		pl->path = cur; /* e.g. a new router: keep the pin on it quietly */
 		(void)pl_route_repin(pl, &cur);

@@ -140,6 +140,104 @@ int pl_route_undo(struct platform_linux *pl, const struct pl_item *it)
 	return r;
 }
 
+/* --- IPv6 block (full tunnel, no ipv6_bypass) ------------------------- */
+
+static int block6_build(const struct pl_item *it, bool for_delete, struct rtnl_route **ret)
+{
+	struct rtnl_route *rt = rtnl_route_alloc();
+	struct nl_addr *dst = nl_addr_build(AF_INET6, &it->dst6, sizeof(it->dst6));
+	int r;
+
+	if (!rt || !dst) {
+		nl_addr_put(dst);
+		rtnl_route_put(rt);
+		return -ENOMEM;
+	}
+	nl_addr_set_prefixlen(dst, it->dst6_len);
+	rtnl_route_set_family(rt, AF_INET6);
+	rtnl_route_set_table(rt, RT_TABLE_MAIN);
+	rtnl_route_set_protocol(rt, PLATFORM_LINUX_RTPROT);
+	rtnl_route_set_type(rt, RTN_UNREACHABLE);
+	rtnl_route_set_scope(rt, for_delete ? RT_SCOPE_NOWHERE : RT_SCOPE_UNIVERSE);
+	r = pl_nl_err(rtnl_route_set_dst(rt, dst));
+	nl_addr_put(dst);
+	if (r < 0) {
+		rtnl_route_put(rt);
+		return r;
+	}
+	*ret = rt;
+	return 0;
+}
+
+static void block6_item(int half, struct pl_item *ret)
+{
+	*ret = (struct pl_item){.type = PL_ITEM_BLOCK6, .dst6_len = 1};
+	ret->dst6.s6_addr[0] = half ? 0x80 : 0;
+}
+
+static int block6_add(struct platform_linux *pl, const struct pl_item *it)
+{
+	struct rtnl_route *rt = NULL;
+	struct nl_sock *s;
+	int r;
+
+	if ((r = pl_nl_sock(pl, &s)) < 0 || (r = block6_build(it, false, &rt)) < 0)
+		return r;
+	if ((r = pl_journal_add(&pl->journal, it)) == 0) {
+		r = pl_nl_err(rtnl_route_add(s, rt, NLM_F_EXCL));
+		if (r < 0)
+			pl_journal_drop(&pl->journal, it);
+	}
+	rtnl_route_put(rt);
+	return r;
+}
+
+int pl_route_block6_undo(struct platform_linux *pl, const struct pl_item *it)
+{
+	struct rtnl_route *rt = NULL;
+	struct nl_sock *s;
+	int r;
+
+	if ((r = pl_nl_sock(pl, &s)) < 0 || (r = block6_build(it, true, &rt)) < 0)
+		return r;
+	r = pl_nl_err(rtnl_route_delete(s, rt, 0));
+	rtnl_route_put(rt);
+	/* gone, or IPv6 off in this kernel/namespace: nothing to undo */
+	if (r == -ESRCH || r == -EAFNOSUPPORT || r == -EOPNOTSUPP)
+		r = 0;
+	if (r == 0)
+		pl_journal_drop(&pl->journal, it);
+	else
+		log_warning_fr(r, "cannot remove the IPv6 block");
+	return r;
+}
+
+/* Best effort: where IPv6 is disabled there is nothing to leak. */
+static void block6_set(struct platform_linux *pl, bool on)
+{
+	struct pl_item it;
+	int r = 0;
+
+	if (on == pl->ipv6_blocked)
+		return;
+	for (int half = 0; half < 2; half++) {
+		block6_item(half, &it);
+		r = on ? block6_add(pl, &it) : pl_route_block6_undo(pl, &it);
+		if (on && r < 0 && r != -EEXIST)
+			break;
+	}
+	if (on && r < 0 && r != -EEXIST) {
+		log_warning_fr(r, "IPv6 not blocked");
+		for (int half = 0; half < 2; half++) {
+			block6_item(half, &it);
+			(void)pl_route_block6_undo(pl, &it);
+		}
+		return;
+	}
+	pl->ipv6_blocked = on;
+	log_debug("IPv6 %s", on ? "blocked (unreachable ::/1, 8000::/1)" : "unblocked");
+}
+
 static void tun_item(const struct platform_linux *pl, const struct platform_ip4_prefix *dst,
 		     struct pl_item *ret)
 {
@@ -315,6 +413,8 @@ int pl_routes_apply(struct platform *p, const struct platform_routes *routes)
 		return r;
 	}
 	r = apply_tun_routes(pl, &plan, split);
+	if (r == 0)
+		block6_set(pl, plan.block_ipv6);
 	/* Record what is in place even on a partial failure, so remove() finds it. */
 	pl->plan = plan;
 	memcpy(pl->tun_split, split, sizeof(split));
@@ -338,6 +438,7 @@ int pl_routes_remove(struct platform *p)
 			r = e;
 	if ((e = unpin(pl)) < 0 && r == 0)
 		r = e;
+	block6_set(pl, false);
 	pl->routes_applied = false;
 	pl->plan.n_tun = 0;
 	return r;

@@ -41,6 +41,8 @@ static int undo_item(struct platform_linux *pl, const struct pl_item *it)
 		return pl_tun_undo(pl, it);
 	case PL_ITEM_ROUTE:
 		return pl_route_undo(pl, it);
+	case PL_ITEM_BLOCK6:
+		return pl_route_block6_undo(pl, it);
 	case PL_ITEM_RESOLVED:
 	case PL_ITEM_RESOLVCONF:
 		return pl_dns_undo(pl, it);

@@ -53,9 +53,10 @@ int platform_plan_routes(const struct platform_routes *r, struct platform_plan *
 		return -EINVAL;
 	if (r->n_subnets > PLATFORM_MAX_SUBNETS)
 		return -EMSGSIZE;
-	if (r->n_subnets == 0)
+	if (r->n_subnets == 0) {
 		plan_full(&p);
-	else if ((e = plan_split(r, &p)) < 0)
+		p.block_ipv6 = !r->ipv6_bypass;
+	} else if ((e = plan_split(r, &p)) < 0)
 		return e;
 	*ret = p;
 	return 0;

@@ -14,10 +14,13 @@ struct platform_plan {
 	/* A gateway/32 route through the physical path is needed: full tunnel,
 	 * or the gateway lies inside an included subnet. */
 	bool host_route;
+	/* Full tunnel without ipv6_bypass: unreachable ::/1 and 8000::/1. */
+	bool block_ipv6;
 };
 
 /*
- * Full tunnel (no subnets): 0.0.0.0/1 + 128.0.0.0/1, host route. Split: one
+ * Full tunnel (no subnets): 0.0.0.0/1 + 128.0.0.0/1, host route, IPv6 blocked
+ * unless r->ipv6_bypass. Split: one
  * per subnet, host bits cleared, duplicates dropped, host route only when the
  * gateway is inside one. -EINVAL: bad prefix length or no gateway;
  * -EMSGSIZE: over PLATFORM_MAX_SUBNETS.

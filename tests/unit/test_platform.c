@@ -224,6 +224,10 @@ static void plan_full_tunnel(void **state)
 	assert_int_equal(p.n_tun, 2);
 	assert_string_equal(platform_prefix_to_string(&p.tun[0], b, sizeof(b)), "0.0.0.0/1");
 	assert_string_equal(platform_prefix_to_string(&p.tun[1], b, sizeof(b)), "128.0.0.0/1");
+	assert_true(p.block_ipv6);
+	r.ipv6_bypass = true;
+	assert_int_equal(platform_plan_routes(&r, &p), 0);
+	assert_false(p.block_ipv6);
 	assert_true(p.host_route);
 }
 
@@ -234,7 +238,8 @@ static void plan_split_include(void **state)
 		pfx("192.168.10.77", 24), /* host bits: cleared, then a duplicate */
 		pfx("172.16.0.0", 12),
 	};
-	struct platform_routes r = {ip("198.51.100.7"), nets, ARRAY_SIZE(nets)};
+	struct platform_routes r = {
+		.gateway = ip("198.51.100.7"), .subnets = nets, .n_subnets = ARRAY_SIZE(nets)};
 	struct platform_plan p;
 	char b[32];
 
@@ -243,6 +248,7 @@ static void plan_split_include(void **state)
 	assert_int_equal(p.n_tun, 2);
 	assert_string_equal(platform_prefix_to_string(&p.tun[0], b, sizeof(b)), "192.168.10.0/24");
 	assert_string_equal(platform_prefix_to_string(&p.tun[1], b, sizeof(b)), "172.16.0.0/12");
+	assert_false(p.block_ipv6); /* IPv6 outside the split networks is not ours */
 	assert_false(p.host_route);
 	/* the gateway inside an included subnet still needs its host route */
 	r.gateway = ip("172.20.1.1");
@@ -254,7 +260,7 @@ static void plan_rejects_bad_input(void **state)
 {
 	struct platform_ip4_prefix bad[] = {pfx("10.0.0.0", 33)};
 	struct platform_ip4_prefix many[PLATFORM_MAX_SUBNETS + 1];
-	struct platform_routes r = {ip("198.51.100.7"), bad, 1};
+	struct platform_routes r = {.gateway = ip("198.51.100.7"), .subnets = bad, .n_subnets = 1};
 	struct platform_plan p = {.n_tun = 99};
 
 	(void)state;
@@ -265,7 +271,8 @@ static void plan_rejects_bad_input(void **state)
 	assert_int_equal(platform_plan_routes(NULL, &p), -EINVAL);
 	for (size_t i = 0; i < ARRAY_SIZE(many); i++)
 		many[i] = pfx("10.0.0.0", 8);
-	r = (struct platform_routes){ip("198.51.100.7"), many, ARRAY_SIZE(many)};
+	r = (struct platform_routes){
+		.gateway = ip("198.51.100.7"), .subnets = many, .n_subnets = ARRAY_SIZE(many)};
 	assert_int_equal(platform_plan_routes(&r, &p), -EMSGSIZE);
 }
 
@@ -375,6 +382,8 @@ static void journal_items_round_trip(void **state)
 		"tun anyroam0",
 		"route 0.0.0.0/1 0.0.0.0 7 anyroam0",
 		"route 198.51.100.7/32 10.1.0.1 3 veth-c",
+		"block6 ::/1",
+		"block6 8000::/1",
 		"resolved 7",
 		"resolvconf 644 0 /tmp/x y/resolv.conf",
 	};
@@ -388,6 +397,8 @@ static void journal_items_round_trip(void **state)
 		"resolvconf 644 2 /etc/r",
 		"resolvconf 644 0 relative",
 		"unknown 1",
+		"block6 ::/129",
+		"block6 10.0.0.0/8",
 	};
 	struct pl_item it;
 	char buf[512];
@@ -632,6 +643,7 @@ static void fake_records_what_is_applied(void **state)
 	assert_string_equal(st->routes[0].dev, "eth0"); /* gateway host route */
 	assert_int_equal(st->routes[0].dst.prefixlen, 32);
 	assert_string_equal(st->routes[1].dev, "anyroam0");
+	assert_true(st->ipv6_blocked);
 	assert_int_equal(platform_dns_apply(p, &test_dns), 0);
 	assert_true(st->dns_applied);
 	assert_string_equal(st->dns_domains[0], "example.com");
@@ -642,6 +654,7 @@ static void fake_records_what_is_applied(void **state)
 	assert_int_equal(platform_undo_all(p), 0);
 	assert_false(st->tun_up);
 	assert_int_equal(st->n_routes, 0);
+	assert_false(st->ipv6_blocked);
 	assert_false(st->dns_applied);
 	assert_int_equal(platform_fake_tun_peer_fd(p), -1);
 	platform_free(p);

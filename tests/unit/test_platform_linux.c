@@ -225,7 +225,8 @@ out:
 static int tool_apply(const struct tool_args *a)
 {
 	struct platform_tun_config tc = {a->tun, a->addr.addr, a->addr.prefixlen, a->mtu};
-	struct platform_routes rt = {a->gw, a->subnets, a->n_subnets};
+	struct platform_routes rt = {
+		.gateway = a->gw, .subnets = a->subnets, .n_subnets = a->n_subnets};
 	struct platform_dns dns = {a->dns, a->n_dns, a->domains, a->n_domains, a->n_subnets == 0};
 	struct platform *p = tool_platform(a);
 	int fd, r;
@@ -463,15 +464,17 @@ static void routes_split_and_full(void **state)
 {
 	struct platform_tun_config tc = {.name = "artest0", .addr = ip("192.168.20.5")};
 	struct platform_ip4_prefix nets[] = {{ip("192.168.10.0"), 24}};
-	struct platform_routes split = {ip("198.51.100.7"), nets, 1};
-	struct platform_routes full = {ip("198.51.100.7"), NULL, 0};
+	struct platform_routes split = {
+		.gateway = ip("198.51.100.7"), .subnets = nets, .n_subnets = 1};
+	struct platform_routes full = {
+		.gateway = ip("198.51.100.7"), .subnets = NULL, .n_subnets = 0};
 	struct platform *p = new_platform();
 	_cleanup_free_ char *before = NULL;
 	struct platform_path path;
 	int fd;
 
 	(void)state;
-	before = strdup(capture("ip route show table all"));
+	before = strdup(capture("ip -4 route show table all"));
 	assert_int_equal(platform_routes_apply(p, &split), -ENODEV);
 	assert_int_equal(platform_tun_open(p, &tc, &fd), 0);
 	assert_int_equal(platform_routes_apply(p, &split), 0);
@@ -487,6 +490,9 @@ static void routes_split_and_full(void **state)
 	assert_non_null(
 		strstr(capture("ip route"), "198.51.100.7 via 10.1.0.1 dev eth0 proto 177"));
 	assert_non_null(strstr(capture("ip route get 8.8.8.8"), "dev artest0"));
+	/* IPv6 cannot leave in clear around an IPv4-only full tunnel */
+	assert_non_null(strstr(capture("ip -6 route"), "unreachable ::/1 dev lo proto 177"));
+	assert_non_null(strstr(capture("ip -6 route"), "unreachable 8000::/1 dev lo proto 177"));
 	assert_non_null(strstr(capture("ip route get 198.51.100.7"), "via 10.1.0.1 dev eth0"));
 	/* the physical path is still found under the tunnel's routes */
 	assert_int_equal(platform_path_get(p, ip("198.51.100.7"), &path), 0);
@@ -494,14 +500,22 @@ static void routes_split_and_full(void **state)
 	assert_int_equal(path.src.s_addr, ip("10.1.0.2").s_addr);
 	assert_int_equal(path.nexthop.s_addr, ip("10.1.0.1").s_addr);
 	assert_int_equal(platform_undo_all(p), 0);
-	assert_string_equal(capture("ip route show table all"), before);
+	assert_string_equal(capture("ip -4 route show table all"), before);
+	assert_null(strstr(capture("ip -6 route show table all"), "proto 177"));
+	/* Cisco's Client Bypass Protocol: IPv6 left alone */
+	full.ipv6_bypass = true;
+	assert_int_equal(platform_tun_open(p, &tc, &fd), 0);
+	assert_int_equal(platform_routes_apply(p, &full), 0);
+	assert_null(strstr(capture("ip -6 route show table all"), "proto 177"));
+	assert_int_equal(platform_undo_all(p), 0);
 	platform_free(p);
 }
 
 static void recover_after_a_crash(void **state)
 {
 	struct platform_tun_config tc = {.name = "artest0", .addr = ip("192.168.20.5")};
-	struct platform_routes full = {ip("198.51.100.7"), NULL, 0};
+	struct platform_routes full = {
+		.gateway = ip("198.51.100.7"), .subnets = NULL, .n_subnets = 0};
 	struct in_addr dns_servers[] = {ip("192.168.10.53")};
 	struct platform_dns dns = {dns_servers, 1, NULL, 0, true};
 	struct platform *p = new_platform();
@@ -514,7 +528,7 @@ static void recover_after_a_crash(void **state)
 	assert_non_null(f);
 	fputs("nameserver 10.1.0.1\n", f);
 	fclose(f);
-	before = strdup(capture("ip route show table all"));
+	before = strdup(capture("ip -4 route show table all"));
 	assert_int_equal(platform_tun_open(p, &tc, &fd), 0);
 	assert_int_equal(platform_routes_apply(p, &full), 0);
 	assert_int_equal(platform_dns_apply(p, &dns), 0);
@@ -526,9 +540,10 @@ static void recover_after_a_crash(void **state)
 	assert_non_null(strstr(read_resolv(), "192.168.10.53"));
 	p = new_platform();
 	assert_int_equal(platform_recover(p), 0);
-	assert_string_equal(capture("ip route show table all"), before);
+	assert_string_equal(capture("ip -4 route show table all"), before);
 	assert_string_equal(read_resolv(), "nameserver 10.1.0.1\n");
 	assert_int_equal(access(((struct platform_linux *)p)->journal.path, F_OK), -1);
+	assert_null(strstr(capture("ip -6 route show table all"), "proto 177"));
 	assert_int_equal(platform_recover(p), 0); /* idempotent */
 	platform_free(p);
 }
@@ -536,7 +551,8 @@ static void recover_after_a_crash(void **state)
 static void route_error_is_clean(void **state)
 {
 	struct platform_tun_config tc = {.name = "artest0", .addr = ip("192.168.20.5")};
-	struct platform_routes full = {ip("198.51.100.7"), NULL, 0};
+	struct platform_routes full = {
+		.gateway = ip("198.51.100.7"), .subnets = NULL, .n_subnets = 0};
 	struct platform *p = new_platform();
 	struct platform_path path;
 	int fd;
@@ -558,8 +574,10 @@ static void overlaps_with_local_routes(void **state)
 	struct platform_tun_config tc = {.name = "artest0", .addr = ip("192.168.20.5")};
 	/* the split-include network is numbered like the local LAN on eth0 */
 	struct platform_ip4_prefix nets[] = {{ip("10.1.0.0"), 24}, {ip("192.168.10.0"), 24}};
-	struct platform_routes split = {ip("198.51.100.7"), nets, 2};
-	struct platform_routes full = {ip("198.51.100.7"), NULL, 0};
+	struct platform_routes split = {
+		.gateway = ip("198.51.100.7"), .subnets = nets, .n_subnets = 2};
+	struct platform_routes full = {
+		.gateway = ip("198.51.100.7"), .subnets = NULL, .n_subnets = 0};
 	struct platform *p = new_platform();
 	_cleanup_free_ char *before = NULL;
 	char *routes;
@@ -567,7 +585,7 @@ static void overlaps_with_local_routes(void **state)
 
 	(void)state;
 	assert_int_equal(platform_tun_open(p, &tc, &fd), 0);
-	before = strdup(capture("ip route show table all"));
+	before = strdup(capture("ip -4 route show table all"));
 	assert_int_equal(platform_routes_apply(p, &split), 0);
 	routes = capture("ip route");
 	assert_non_null(strstr(routes, "10.1.0.0/25 dev artest0 proto 177"));
@@ -581,17 +599,17 @@ static void overlaps_with_local_routes(void **state)
 	assert_int_equal(platform_routes_apply(p, &split), 0);
 	assert_null(strstr(capture("ip route"), "/25"));
 	assert_int_equal(platform_routes_remove(p), 0);
-	assert_string_equal(capture("ip route show table all"), before);
+	assert_string_equal(capture("ip -4 route show table all"), before);
 
 	/* the system pins the gateway itself: used as it is, left alone */
 	assert_int_equal(sh("ip route add 198.51.100.7 via 10.1.0.1 dev eth0"), 0);
 	free(before);
-	before = strdup(capture("ip route show table all"));
+	before = strdup(capture("ip -4 route show table all"));
 	assert_int_equal(platform_routes_apply(p, &full), 0);
 	assert_null(strstr(capture("ip route"), "198.51.100.7 via 10.1.0.1 dev eth0 proto 177"));
 	assert_non_null(strstr(capture("ip route get 198.51.100.7"), "dev eth0"));
 	assert_int_equal(platform_routes_remove(p), 0);
-	assert_string_equal(capture("ip route show table all"), before);
+	assert_string_equal(capture("ip -4 route show table all"), before);
 	assert_int_equal(platform_undo_all(p), 0);
 	assert_int_equal(sh("ip route del 198.51.100.7 via 10.1.0.1 dev eth0"), 0);
 	platform_free(p);
