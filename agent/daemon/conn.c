@@ -336,6 +336,8 @@ void conn_client_gone(struct conn *c, struct daemon_ctl_client *cl)
 {
 	if (c->disconnector == cl)
 		c->disconnector = NULL;
+	if (c->form_sent_to == cl)
+		c->form_sent_to = NULL; /* a new client at the same address must get the form */
 	if (c->requester != cl)
 		return;
 	c->requester = NULL;

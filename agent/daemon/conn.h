@@ -75,6 +75,8 @@ struct conn {
 	struct eap_peer *eap;
 	int64_t form_id;
 	bool form_pending;
+	struct daemon_ctl_client *form_sent_to; /* who got form form_sent_id (no resends) */
+	int64_t form_sent_id;
 	bool attempt_answered; /* the gateway answered this attempt at all */
 	int udp_fd; /* the ephemeral socket of this attempt, -1 none */
 	struct in_addr local; /* the source address it is bound to */
@@ -85,6 +87,7 @@ struct conn {
 	struct sd_event_source *dp_ike_io;
 	int tun_fd;
 	bool tun_up;
+	struct in_addr tun_addr; /* the address the tun device carries */
 	uint32_t child_spi_in;
 
 	/* timers: one CLOCK_BOOTTIME source, armed at the earliest of ike and reconnect */

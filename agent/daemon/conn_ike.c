@@ -240,6 +240,10 @@ static void send_form(struct conn *c)
 
 	if (!f || !c->requester)
 		return; /* a client that connects later gets it (conn.c join_attempt) */
+	if (c->form_sent_to == c->requester && c->form_sent_id == c->form_id)
+		return; /* this client has this form already */
+	c->form_sent_to = c->requester;
+	c->form_sent_id = c->form_id;
 	if (f->error) {
 		ctl_msg_init(&m, CTL_KIND_EVENT, CTL_TYPE_EV_ERROR, 0);
 		(void)ctl_msg_add_int(&m, CTL_F_ERRNO, -EACCES);
@@ -401,8 +405,13 @@ static int open_tunnel(struct conn *c, const struct ike_established *est)
 
 	if (!(est->cfg.has & IKE_CFG_HAS_IP4))
 		return -EPROTO; /* FAILED_CP_REQUIRED in effect: no address, no tunnel */
+	/* a full login that got another address: the kernel drops routes with the old
+	 * source, so the route set is put back from scratch */
+	if (c->tun_up && c->tun_addr.s_addr != est->cfg.ip4.s_addr)
+		(void)platform_routes_remove(c->d->platform);
 	if ((r = platform_tun_open(c->d->platform, &tc, &c->tun_fd)) < 0)
 		return r;
+	c->tun_addr = est->cfg.ip4;
 	c->tun_up = true;
 	if (!c->dp) {
 		struct dataplane_config dc = {

@@ -113,8 +113,12 @@ void conn_reconnect_trigger(struct conn *c, enum session_reason r)
 	logrec(c, DAEMON_LOG_WARNING, r, "Session level reconnect reason code %d: %s", (int)r,
 	       session_reason_text(r));
 	if (c->state == CONN_STATE_RECONNECTING) {
-		/* a new trigger while dark (the link came back): try now, same deadline */
 		c->rc.reason = r;
+		/* an attempt the gateway is answering goes on: abandoning it after its IKE_AUTH
+		 * could leave the gateway with a rotated token we never saw (PROTOCOL.md §7 D6) */
+		if (c->sa && c->attempt_answered)
+			return;
+		/* a new trigger while dark (the link came back): try now, same deadline */
 		c->rc.next_at = now;
 		c->attempt_due = false;
 		attempt(c);
