@@ -153,13 +153,21 @@ static const struct platform_ops linux_ops = {
 
 static int make_state_dir(const char *dir)
 {
+	_cleanup_free_ char *path = xstrdup(dir);
 	struct stat st;
 
 	/* The journal and the resolv.conf backup are root's alone
-	 * (StateDirectoryMode=0700 in the unit does the same). */
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+	 * (StateDirectoryMode=0700 in the unit does the same); parents too, as
+	 * mkdir -p, for a --state-dir that does not exist yet. */
+	for (char *slash = strchr(path + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		if (mkdir(path, 0700) < 0 && errno != EEXIST)
+			return -errno;
+		*slash = '/';
+	}
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
 		return -errno;
-	if (stat(dir, &st) < 0)
+	if (stat(path, &st) < 0)
 		return -errno;
 	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
 }

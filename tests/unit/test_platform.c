@@ -425,7 +425,7 @@ static void tmpenv_init(struct tmpenv *t)
 {
 	snprintf(t->dir, sizeof(t->dir), "/tmp/anyroam-test-platform.XXXXXX");
 	assert_non_null(mkdtemp(t->dir));
-	snprintf(t->state, sizeof(t->state), "%s/state", t->dir);
+	snprintf(t->state, sizeof(t->state), "%s/state/deeper", t->dir); /* made as mkdir -p */
 	snprintf(t->conf, sizeof(t->conf), "%s/resolv.conf", t->dir);
 }
 
