@@ -46,10 +46,13 @@ check_wire() {
 	local cap=$TEST_TMP/wire-$1.txt
 	nsx g timeout 15 tshark -i veth-g -c 6 -f "udp port 4500 and greater 100" -T fields \
 		-e udp.srcport -e udp.dstport -e udp.checksum -e esp.spi >"$cap" 2>/dev/null &
-	local shark=$!
-	sleep 3 # tshark needs a moment before it captures
-	nsx c ping -c 3 -i 0.2 -W 2 10.201.0.1 >/dev/null
+	local shark=$! pinger
+	# tshark starts slowly on a busy machine: keep traffic going until it has enough
+	ip netns exec "$(ns c)" ping -c 70 -i 0.2 -W 2 10.201.0.1 >/dev/null 2>&1 & # $! is ping
+	pinger=$!
 	wait "$shark" || true
+	kill "$pinger" 2>/dev/null || true
+	wait "$pinger" 2>/dev/null || true
 	[ "$(wc -l <"$cap")" -ge 6 ] || die "$1: captured $(wc -l <"$cap") ESP packets, want 6"
 	awk '$3 != "0x0000" && $3 != "0x00000000" { bad = 1 } END { exit bad }' "$cap" ||
 		die "$1: UDP checksum not 0: $(cat "$cap")"
