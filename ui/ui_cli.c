@@ -7,6 +7,7 @@
 #include <getopt.h>
 #include <string.h>
 
+#include "ui/dart_cli.h"
 #include "ui/profile_check.h"
 
 /* The profile engineer's ui/profile_check.c provides it; weak so that a build without
@@ -37,7 +38,8 @@ static const struct ui_command commands[] = {
 	{ "stats", cmd_stats, "stats", "counters, addresses, reconnects (never the token)" },
 	{ "hosts", cmd_hosts, "hosts", "the HostEntries of the loaded profiles" },
 	{ "events", cmd_events, "events [--follow]", "the event log; --follow keeps printing" },
-	{ "dart", cmd_dart, "dart [-o FILE.zip]", "collect a diagnostic bundle (secrets removed)" },
+	{ "dart", cmd_dart, "dart [-o FILE.zip] [--redact-users] [--local]",
+	  "collect a diagnostic bundle (secrets removed)" },
 	{ "debug", cmd_debug, "debug simulate-resume", "test aid (root): behave as after a system resume" },
 	{ "profile", cmd_profile, "profile check FILE", "validate a profile, print effective settings" },
 };
@@ -253,20 +255,9 @@ static int cmd_events(const struct ui_opts *o, int argc, char **argv)
 
 static int cmd_dart(const struct ui_opts *o, int argc, char **argv)
 {
-	struct ctl_msg req;
-	int ex;
-
-	if (!(argc == 1 || (argc == 3 && strcmp(argv[1], "-o") == 0 && *argv[2])))
-		return usage_of(o, "dart");
-	ctl_msg_init(&req, CTL_KIND_REQUEST, CTL_TYPE_DART, 0);
-	if (argc == 3 && ctl_msg_add_str(&req, CTL_F_PATH, argv[2]) < 0) {
-		ctl_msg_done(&req);
-		fprintf(o->err, "anyroam: not a usable path: '%s'\n", argv[2]);
-		return UI_EXIT_USAGE;
-	}
-	ex = simple_call(o, &req, print_message);
-	ctl_msg_done(&req);
-	return ex;
+	/* the collector (issue 9) parses its own options and talks to the agent itself */
+	fflush(o->out);
+	return dart_cli_main(argc, argv, o->ctl);
 }
 
 static int cmd_debug(const struct ui_opts *o, int argc, char **argv)

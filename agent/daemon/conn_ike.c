@@ -69,6 +69,10 @@ static int verify_peer_certs(void *user_data, uint64_t sa, const struct ike_der 
 		n = IKE_CERT_CHAIN_MAX;
 	for (size_t i = 0; i < n; i++)
 		ders[i] = certs[i].data, lens[i] = certs[i].len;
+	dart_history_set_chain(&c->d->dart.history, ders, lens, n);
+	if (c->state == CONN_STATE_RECONNECTING)
+		dart_history_reconnect_step(&c->d->dart.history, "gateway_cert_received",
+					    clock_boottime_now());
 	r = ike_cert_verify(&pol, ders, lens, n, &key, &msg);
 	/* a second pin: trust-server-cert-sha256 may be given more than once */
 	for (size_t i = 1; r < 0 && i < c->d->conf.n_pins; i++) {
@@ -550,6 +554,9 @@ static void established(struct conn *c, struct ike_action *a)
 		return;
 	}
 	c->stats.connected_at = clock_boottime_now();
+	if (c->state == CONN_STATE_RECONNECTING)
+		dart_history_reconnect_step(&c->d->dart.history, "child_sa_installed",
+					    c->stats.connected_at);
 	if (c->state == CONN_STATE_RECONNECTING)
 		conn_reconnect_succeeded(c);
 	else

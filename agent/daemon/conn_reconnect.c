@@ -47,6 +47,8 @@ static void logrec(struct conn *c, enum daemon_log_type t, int reason, const cha
 static void give_up(struct conn *c, const char *why)
 {
 	logrec(c, DAEMON_LOG_WARNING, 0, "%s", why);
+	if (c->state == CONN_STATE_RECONNECTING)
+		dart_history_reconnect_end(&c->d->dart.history, false, why, clock_boottime_now());
 	if (c->state != CONN_STATE_DISCONNECTING)
 		conn_set_state(c, CONN_STATE_DISCONNECTING, 0, why);
 	conn_ike_teardown(c, true);
@@ -57,6 +59,7 @@ static void attempt(struct conn *c)
 	int r;
 
 	session_timers_attempt(&c->rc);
+	dart_history_reconnect_step(&c->d->dart.history, "ike_sa_init_sent", clock_boottime_now());
 	r = conn_ike_start(c, false);
 	/* one record per reconnect, not per retry on a dark path: the log stays readable */
 	if (r == 0 && !c->rc_id_logged) {
@@ -85,6 +88,7 @@ static void full_login(struct conn *c, const char *why)
 	int r;
 
 	logrec(c, DAEMON_LOG_WARNING, c->rc.reason, "%s", why);
+	dart_history_reconnect_end(&c->d->dart.history, false, why, clock_boottime_now());
 	(void)session_store_remove(c->d->opts.state_dir);
 	c->session.token = secret_free(c->session.token);
 	c->session.id[0] = '\0';
@@ -132,6 +136,7 @@ void conn_reconnect_trigger(struct conn *c, enum session_reason r)
 	if (c->dp && c->child_spi_in && dataplane_sa_remove(c->dp, c->child_spi_in) == 0)
 		c->child_spi_in = 0;
 	session_timers_start(&c->rc, r, now, c->session.reconnect_timeout);
+	dart_history_reconnect_begin(&c->d->dart.history, r, clock_realtime_now(), now);
 	c->rc_id_logged = false;
 	conn_set_state(c, CONN_STATE_RECONNECTING, r, session_reason_text(r));
 	conn_progress(c, "Reconnecting to %s...", c->host_name);
@@ -167,6 +172,7 @@ void conn_reconnect_succeeded(struct conn *c)
 	c->stats.last_reconnect_reason = c->rc.reason;
 	c->stats.last_reconnect_ms = ms;
 	c->attempt_due = false;
+	dart_history_reconnect_end(&c->d->dart.history, true, "reconnected", clock_boottime_now());
 	conn_set_state(c, CONN_STATE_CONNECTED, c->rc.reason, c->host_name);
 	logrec(c, DAEMON_LOG_INFORMATION, c->rc.reason,
 	       "Reconnected to %s in %llu ms (reason code %d, %u attempt%s).", c->host_name,
@@ -216,6 +222,8 @@ void conn_reconnect_restore(struct conn *c)
 	if (!c->session.lost_at)
 		c->session.lost_at = now;
 	session_timers_start(&c->rc, SESSION_REASON_AGENT_RESTART, now, c->session.reconnect_timeout);
+	dart_history_reconnect_begin(&c->d->dart.history, SESSION_REASON_AGENT_RESTART,
+				     clock_realtime_now(), now);
 	c->rc_id_logged = false;
 	conn_set_state(c, CONN_STATE_RECONNECTING, SESSION_REASON_AGENT_RESTART,
 		       session_reason_text(SESSION_REASON_AGENT_RESTART));

@@ -268,6 +268,8 @@ static void on_request(void *user_data, struct daemon_ctl_client *cl, const stru
 	struct daemon *d = user_data;
 
 	log_debug("control: %s from pid %d", ctl_type_to_string(req->type), (int)cl->pid);
+	dart_history_command(&d->dart.history, clock_realtime_now(), cl->uid, cl->pid,
+			     ctl_type_to_string(req->type));
 	switch (req->type) {
 	case CTL_TYPE_CONNECT: return conn_request_connect(d->conn, cl, req);
 	case CTL_TYPE_DISCONNECT: return conn_request_disconnect(d->conn, cl, req);
@@ -277,10 +279,7 @@ static void on_request(void *user_data, struct daemon_ctl_client *cl, const stru
 	case CTL_TYPE_EVENTS_SUBSCRIBE: return reply_events(d, cl, req);
 	case CTL_TYPE_ANSWER_FORM: return conn_request_answer(d->conn, cl, req);
 	case CTL_TYPE_SIMULATE_RESUME: return conn_request_simulate_resume(d->conn, cl, req);
-	case CTL_TYPE_DART:
-		(void)daemon_ctl_reply(cl, req, -EOPNOTSUPP,
-				       "the DART collector is not part of this build yet (issue 9)");
-		return;
+	case CTL_TYPE_DART: return dart_daemon_request(&d->dart, d, cl, req);
 	default:
 		(void)daemon_ctl_reply(cl, req, -EOPNOTSUPP, "not a request");
 		return;
@@ -361,6 +360,7 @@ int daemon_setup(struct daemon *d, const struct daemon_options *o)
 	int r;
 
 	*d = (struct daemon){ .opts = *o };
+	dart_daemon_init(&d->dart);
 	if (!d->opts.state_dir)
 		d->opts.state_dir = DAEMON_STATE_DIR_DEFAULT;
 	if (!d->opts.ctl)
@@ -423,6 +423,7 @@ void daemon_teardown(struct daemon *d)
 	(void)sd_notify(0, "STOPPING=1");
 	/* the control clients go first: their close callbacks reach into conn */
 	daemon_ctl_stop(&d->ctl);
+	dart_daemon_done(&d->dart);
 	d->conn = conn_free(d->conn);
 	d->platform = platform_free(d->platform);
 	d->profiles = profile_set_free(d->profiles);

@@ -11,6 +11,7 @@
 #include "daemon/daemon_conf.h"
 #include "daemon/daemon_ctl.h"
 #include "daemon/daemon_log.h"
+#include "daemon/dart_daemon.h"
 
 struct sd_event;
 struct platform;
@@ -39,6 +40,7 @@ struct daemon {
 	struct profile_set *profiles;
 	X509_STORE *trust;
 	struct conn *conn;
+	struct dart_daemon dart; /* `anyroam dart` requests and the history they bundle */
 };
 
 /* Parses argv (PRODUCT.md: anyroamd [--foreground] [--config FILE] [--ctl SOCKET]

@@ -49,6 +49,15 @@ grep -qi token "$TEST_TMP/stats.json" && die "stats mention the token"
 [ -f "$AGENT_STATE/session" ] || die "no stored session"
 [ "$(stat -c %a "$AGENT_STATE/session")" = 600 ] || die "session file is not 0600"
 
+if command -v unzip >/dev/null; then
+	agent_cli dart -o "$TEST_TMP/bundle.zip" >"$TEST_TMP/dart.out" 2>&1 || die "dart failed: $(cat "$TEST_TMP/dart.out")"
+	tok=$(printf '%b' "$(sed -n 's/^token=//p' "$AGENT_STATE/session" | sed 's/../\\x&/g')")
+	[ ${#tok} -ge 16 ] || die "no token in the session file"
+	unzip -p "$TEST_TMP/bundle.zip" | grep -qF "$tok" && die "the DART bundle contains the session token"
+	unzip -l "$TEST_TMP/bundle.zip" | grep -q 'eventlog/anyroam.log' || die "the bundle lacks the event log"
+	log "dart bundle ok ($(unzip -l "$TEST_TMP/bundle.zip" | tail -1 | awk '{print $2}') files, no token)"
+fi
+
 log "disconnect"
 agent_cli disconnect >"$TEST_TMP/disconnect.out" || die "disconnect failed"
 [ "$(agent_cli state)" = "state: Disconnected" ] || die "state is not Disconnected"
