@@ -155,6 +155,13 @@ static void print_host(const struct profile_set *set, const struct profile_host 
 	if (profile_set_host_settings(set, h, &s) == 0) {
 		printf("  %-42s %s\n", "=> connect to", s.host_address);
 		print_value("  ", "=> authentication", &s.auth_method_value, false);
+		/* what the agent uses for this host: its own profile plus preferences */
+		print_value("  ", "=> AutoReconnect", &s.auto_reconnect, false);
+		print_value("  ", "=> AutoReconnectBehavior", &s.auto_reconnect_behavior, false);
+		print_value("  ", "=> AuthenticationTimeout", &s.authentication_timeout, false);
+		print_value("  ", "=> LocalLanAccess", &s.local_lan_access, false);
+		print_value("  ", "=> IPProtocolSupport", &s.ip_protocol_support, false);
+		print_value("  ", "=> CertificatePinning", &s.certificate_pinning, false);
 	}
 }
 

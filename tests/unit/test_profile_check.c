@@ -189,6 +189,9 @@ static void test_directories(void **state)
 	assert_int_equal(r.rc, 1);
 	assert_has(r.err, "dir-b/broken.xml:1: not well-formed XML");
 	assert_has(r.out, "HostEntry 'Legacy'");
+	/* each host shows its own profile's settings: Legacy's file says 90 */
+	assert_has(r.out, "=> AuthenticationTimeout                   90                     "
+			  "profile (" FIXTURES "/dir-b/00-legacy.xml:3)");
 	run_done(&r);
 }
 
