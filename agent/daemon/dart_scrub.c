@@ -256,6 +256,14 @@ static size_t kv_at(struct text t, size_t w, size_t wn, size_t *ret_vstart, size
 	return *ret_vlen;
 }
 
+/* An earlier pass put the placeholder here (its ']' ends an unquoted value early). */
+static bool already_redacted(struct text t, size_t at)
+{
+	size_t n = strlen(DART_REDACTED);
+
+	return t.n - at >= n && memcmp(t.p + at, DART_REDACTED, n) == 0;
+}
+
 static size_t pass_kv(struct text t, struct dart_sb *out, const void *arg)
 {
 	size_t i = 0, done = 0, count = 0;
@@ -270,7 +278,7 @@ static size_t pass_kv(struct text t, struct dart_sb *out, const void *arg)
 		}
 		wn = name_len(t.p + i, t.n - i);
 		if (!dart_scrub_is_secret_name(t.p + i, wn) || !kv_at(t, i, wn, &vs, &vn) ||
-		    (vn == strlen(DART_REDACTED) && !memcmp(t.p + vs, DART_REDACTED, vn))) {
+		    already_redacted(t, vs)) {
 			i += wn;
 			continue;
 		}
@@ -288,10 +296,7 @@ static size_t conf_line(const char *p, size_t n, struct dart_sb *out)
 {
 	size_t i = 0;
 
-	while (i < n && isspace((unsigned char)p[i]))
-		i++;
-	if (i < n && (p[i] == '#' || p[i] == '!'))
-		goto keep;
+	/* comments too: "# old password 0 x" is as secret as the live line */
 	while (i < n) {
 		size_t s = i, e;
 
@@ -306,7 +311,6 @@ static size_t conf_line(const char *p, size_t n, struct dart_sb *out)
 			return 1;
 		}
 	}
-keep:
 	dart_sb_add(out, p, n);
 	return 0;
 }

@@ -234,11 +234,11 @@ static void versions(struct dart_sb *sb, const struct dart_bundle *b)
 		sscanf(p, "PRETTY_NAME=\"%255[^\"\n]", pretty);
 	if (pkg && (p = strstr(pkg->data, "\nVersion: ")))
 		sscanf(p, "\nVersion: %127s", ver);
-	dart_sb_adds(sb, "anyroam     : " ANYROAM_VERSION "\n");
-	dart_sb_addf(sb, "package     : %s\n", ver);
-	dart_sb_addf(sb, "OS          : %s\n", pretty);
+	dart_sb_adds(sb, "anyroam              : " ANYROAM_VERSION "\n");
+	dart_sb_addf(sb, "package              : %s\n", ver);
+	dart_sb_addf(sb, "OS                   : %s\n", pretty);
 	if (un)
-		dart_sb_addf(sb, "kernel      : %s", un->data);
+		dart_sb_addf(sb, "kernel               : %s", un->data);
 }
 
 static void agent_state(struct dart_sb *sb, const struct dart_bundle *b)
@@ -259,13 +259,13 @@ static void agent_state(struct dart_sb *sb, const struct dart_bundle *b)
 	if (!st)
 		st = dart_bundle_find(b, "agent/state.json");
 	if (!st) {
-		dart_sb_addf(sb, "state       : unknown (%s)\n",
+		dart_sb_addf(sb, "state                : unknown (%s)\n",
 			     b->in->daemon_note ? b->in->daemon_note : "the agent did not say");
 		return;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
 		if (json_get(st->data, keys[i], v, sizeof(v)) && *v)
-			dart_sb_addf(sb, "%-12s: %s\n", keys[i], v);
+			dart_sb_addf(sb, "%-21s: %s\n", keys[i], v);
 }
 
 char *dart_summary_build(const struct dart_bundle *b)
@@ -277,7 +277,7 @@ char *dart_summary_build(const struct dart_bundle *b)
 	parse_log(l, dart_bundle_find(b, "eventlog/anyroam.log.1"));
 	parse_log(l, dart_bundle_find(b, "eventlog/anyroam.log"));
 	dart_sb_adds(&sb, "Anyroam DART diagnostic bundle (secrets removed)\n");
-	dart_sb_adds(&sb, "Created     : ");
+	dart_sb_adds(&sb, "Created              : ");
 	put_time(&sb, (time_t)(b->now / USEC_PER_SEC));
 	dart_sb_addf(&sb, " (local time), collected as uid %u%s\n", (unsigned)geteuid(),
 		     geteuid() ? " (files other users cannot read are listed below)" : "");
