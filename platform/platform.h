@@ -124,7 +124,7 @@ enum platform_event_type {
 	PLATFORM_EVENT_SLEEP,	      /* logind PrepareForSleep(true): about to sleep */
 	PLATFORM_EVENT_RESUME,	      /* PrepareForSleep(false) or a BOOTTIME gap: reason 9 */
 	PLATFORM_EVENT_LINK_DOWN,     /* no usable route to the gateway any more */
-	PLATFORM_EVENT_LINK_UP,	      /* after LINK_DOWN, a route is back: reason 101 */
+	PLATFORM_EVENT_LINK_UP,	      /* a route is back: 101; 102 if same link, new source */
 	PLATFORM_EVENT_ROUTE_CHANGED, /* the route moved to another interface: reason 101 */
 	PLATFORM_EVENT_ADDR_CHANGED,  /* same interface, source changed or vanished: 102 */
 	_PLATFORM_EVENT_MAX,

@@ -29,6 +29,7 @@ struct platform_fake {
 	struct platform_gap gap;
 	struct platform_fake_state st;
 	struct platform_path down_path; /* what LINK_UP brings back */
+	struct platform_path last_up;
 	bool routes_applied;
 	struct platform_plan plan;
 	struct in_addr route_gw;
@@ -353,10 +354,14 @@ static void path_changed(struct platform_fake *f, const struct platform_path *cu
 	struct platform_path old = f->st.path;
 	struct platform_event ev;
 
+	bool changed = platform_path_diff(&old, cur, &f->last_up, &ev);
+
 	f->st.path = *cur;
-	if (cur->ifindex)
+	if (cur->ifindex) {
+		f->last_up = *cur;
 		record_routes(f);
-	if (f->st.watching && platform_path_diff(&old, cur, &ev))
+	}
+	if (f->st.watching && changed)
 		deliver(f, &ev);
 }
 

@@ -101,7 +101,8 @@ struct platform_linux {
 	struct platform_gap gap;
 	bool watching;
 	struct in_addr watch_gw;
-	struct platform_path path; /* the path at the last evaluation */
+	struct platform_path path;    /* the path at the last evaluation */
+	struct platform_path last_up; /* the last path that was up (LINK_UP's reason) */
 	platform_event_func_t event_fn;
 	void *event_ud;
 	platform_destroy_func_t event_destroy;

@@ -36,6 +36,7 @@ static void evaluate(struct platform_linux *pl)
 {
 	struct platform_path cur = {0};
 	struct platform_event ev;
+	bool changed;
 	int r;
 
 	if (!pl->watching)
@@ -48,7 +49,10 @@ static void evaluate(struct platform_linux *pl)
 		kick(pl);
 		return;
 	}
-	if (!platform_path_diff(&pl->path, &cur, &ev)) {
+	changed = platform_path_diff(&pl->path, &cur, &pl->last_up, &ev);
+	if (cur.ifindex)
+		pl->last_up = cur;
+	if (!changed) {
 		pl->path = cur; /* e.g. a new router: keep the pin on it quietly */
 		(void)pl_route_repin(pl, &cur);
 		return;
@@ -204,6 +208,7 @@ int pl_watch_gateway(struct platform *p, struct in_addr gateway)
 		return r;
 	pl->watch_gw = gateway;
 	pl->path = cur;
+	pl->last_up = cur;
 	pl->watching = true;
 	platform_debounce_cancel(&pl->debounce);
 	return 0;

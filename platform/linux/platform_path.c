@@ -74,15 +74,22 @@ static void fill(struct platform_event *ev, enum platform_event_type type, int r
 	ev->path = *cur;
 }
 
+static int up_reason(const struct platform_path *last_up, const struct platform_path *cur)
+{
+	if (last_up && last_up->ifindex == cur->ifindex && last_up->src.s_addr != cur->src.s_addr)
+		return PLATFORM_REASON_ADDRESS_CHANGE;
+	return PLATFORM_REASON_INTERFACE_CHANGE;
+}
+
 bool platform_path_diff(const struct platform_path *old, const struct platform_path *cur,
-			struct platform_event *ret)
+			const struct platform_path *last_up, struct platform_event *ret)
 {
 	if (cur->ifindex == 0) {
 		if (old->ifindex == 0)
 			return false;
 		fill(ret, PLATFORM_EVENT_LINK_DOWN, 0, old, cur);
 	} else if (old->ifindex == 0) {
-		fill(ret, PLATFORM_EVENT_LINK_UP, PLATFORM_REASON_INTERFACE_CHANGE, old, cur);
+		fill(ret, PLATFORM_EVENT_LINK_UP, up_reason(last_up, cur), old, cur);
 	} else if (cur->ifindex != old->ifindex) {
 		fill(ret, PLATFORM_EVENT_ROUTE_CHANGED, PLATFORM_REASON_INTERFACE_CHANGE, old, cur);
 	} else if (cur->src.s_addr != old->src.s_addr) {

@@ -31,14 +31,16 @@ int platform_path_pick(const struct platform_route_info *routes, size_t n, struc
 
 /*
  * Compares the path before and after a burst of link events and fills the
- * event the agent gets (PROTOCOL.md §12): none -> LINK_DOWN; back after none
- * -> LINK_UP (101); another interface -> ROUTE_CHANGED (101); same interface,
- * other or no source -> ADDR_CHANGED (102). Returns false when nothing that
- * matters changed (a new router on the same interface and source does not
- * break the IKE SA's addresses).
+ * event the agent gets (PROTOCOL.md §12): none -> LINK_DOWN; another
+ * interface -> ROUTE_CHANGED (101); same interface, other or no source ->
+ * ADDR_CHANGED (102); back after none -> LINK_UP, with 102 when it is the
+ * interface last_up (the last path that was up; may be NULL) had but the
+ * source differs (a DHCP lease with a new address), else 101. Returns false
+ * when nothing that matters changed (a new router on the same interface and
+ * source does not break the IKE SA's addresses).
  */
 bool platform_path_diff(const struct platform_path *old, const struct platform_path *cur,
-			struct platform_event *ret);
+			const struct platform_path *last_up, struct platform_event *ret);
 
 bool platform_prefix_contains(const struct platform_ip4_prefix *p, struct in_addr a);
 /* Host bits cleared; prefixlen over 32 is -EINVAL. */

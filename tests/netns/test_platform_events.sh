@@ -77,4 +77,12 @@ nsx cl sh -c 'for i in 1 2 3 4 5 6 7 8; do ip addr add 10.3.0.$((20 + i))/32 dev
 	ip addr del 10.3.0.$((20 + i))/32 dev veth-b; done; ip addr del 10.3.0.2/24 dev veth-b;
 	ip addr add 10.3.0.9/24 dev veth-b; ip route add default via 10.3.0.1 dev veth-b'
 expect 7 '^event ADDR_CHANGED reason=102 old=veth-b new=veth-b src=10\.3\.0\.9$'
+
+# 8. down, a new lease while down, up again: back on the same link with
+#    another source address, so the SA's address is gone (102, not 101)
+nsx cl ip link set veth-b down
+expect 8 '^event LINK_DOWN reason=0 old=veth-b new=- '
+nsx cl sh -c 'ip addr flush dev veth-b; ip addr add 10.3.0.11/24 dev veth-b; ip link set veth-b up;
+	ip route add default via 10.3.0.1 dev veth-b'
+expect 9 '^event LINK_UP reason=102 old=- new=veth-b src=10\.3\.0\.11$'
 log "ok: $(n_events) events, one per change"

@@ -185,30 +185,40 @@ static void path_diff_maps_to_reason_codes(void **state)
 	struct platform_event ev;
 
 	(void)state;
-	assert_false(platform_path_diff(&eth, &eth, &ev));
-	assert_false(platform_path_diff(&none, &none, &ev));
+	assert_false(platform_path_diff(&eth, &eth, NULL, &ev));
+	assert_false(platform_path_diff(&none, &none, &eth, &ev));
 	/* a new router on the same interface and source keeps the SA's addresses */
-	assert_false(platform_path_diff(&eth, &eth_new_router, &ev));
+	assert_false(platform_path_diff(&eth, &eth_new_router, &eth, &ev));
 
-	assert_true(platform_path_diff(&eth, &wlan, &ev));
+	assert_true(platform_path_diff(&eth, &wlan, &eth, &ev));
 	assert_int_equal(ev.type, PLATFORM_EVENT_ROUTE_CHANGED);
 	assert_int_equal(ev.reason, 101);
 	assert_string_equal(ev.old_path.ifname, "eth0");
 	assert_string_equal(ev.path.ifname, "wlan0");
 
-	assert_true(platform_path_diff(&eth, &eth_new_src, &ev));
+	assert_true(platform_path_diff(&eth, &eth_new_src, &eth, &ev));
 	assert_int_equal(ev.type, PLATFORM_EVENT_ADDR_CHANGED);
 	assert_int_equal(ev.reason, 102);
-	assert_true(platform_path_diff(&eth, &eth_no_src, &ev));
+	assert_true(platform_path_diff(&eth, &eth_no_src, &eth, &ev));
 	assert_int_equal(ev.type, PLATFORM_EVENT_ADDR_CHANGED);
 	assert_int_equal(ev.reason, 102);
 
-	assert_true(platform_path_diff(&eth, &none, &ev));
+	assert_true(platform_path_diff(&eth, &none, &eth, &ev));
 	assert_int_equal(ev.type, PLATFORM_EVENT_LINK_DOWN);
 	assert_int_equal(ev.reason, 0);
-	assert_true(platform_path_diff(&none, &eth, &ev));
+	assert_true(platform_path_diff(&none, &eth, NULL, &ev));
 	assert_int_equal(ev.type, PLATFORM_EVENT_LINK_UP);
 	assert_int_equal(ev.reason, 101);
+	/* back on the same link, as before */
+	assert_true(platform_path_diff(&none, &eth, &eth, &ev));
+	assert_int_equal(ev.reason, 101);
+	/* back on another link */
+	assert_true(platform_path_diff(&none, &wlan, &eth, &ev));
+	assert_int_equal(ev.reason, 101);
+	/* back on the same link with a new lease: the SA's address is gone */
+	assert_true(platform_path_diff(&none, &eth_new_src, &eth, &ev));
+	assert_int_equal(ev.type, PLATFORM_EVENT_LINK_UP);
+	assert_int_equal(ev.reason, 102);
 }
 
 /* --- route plan, DNS checks ------------------------------------------- */
@@ -701,6 +711,12 @@ static void fake_link_events(void **state)
 	assert_int_equal(s.ev[3].type, PLATFORM_EVENT_LINK_UP);
 	assert_string_equal(s.ev[3].path.ifname, "wlan0");
 	assert_int_equal(st->events_sent[PLATFORM_EVENT_LINK_UP], 1);
+	/* down, then back on wlan0 with a new lease: 102 */
+	platform_fake_link_down(p);
+	platform_fake_move_route(p, "wlan0", ip("192.168.1.77"), ip("192.168.1.1"));
+	assert_int_equal(s.n, 6);
+	assert_int_equal(s.ev[5].type, PLATFORM_EVENT_LINK_UP);
+	assert_int_equal(s.ev[5].reason, 102);
 	/* replacing the handler destroys the old user data */
 	platform_set_event_handler(p, NULL, NULL, NULL);
 	assert_int_equal(s.destroyed, 1);
