@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/xmalloc.h"
+#include "platform/linux/platform_plan.h"
 #include "platform/linux/platform_resolvconf.h"
 
 /* What we keep from the original file. */
@@ -137,9 +138,13 @@ int platform_resolvconf_render(const char *orig, size_t orig_len, const struct p
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f;
+	int r;
 
-	if (!dns || !ifname || !ret)
+	if (!ifname || !ret)
 		return -EINVAL;
+	/* The checks bound the arrays below and keep newlines out of lines. */
+	if ((r = platform_dns_validate(dns)) < 0)
+		return r;
 	f = open_memstream(&buf, &len);
 	if (!f)
 		return -ENOMEM;

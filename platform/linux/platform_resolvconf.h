@@ -20,8 +20,8 @@
  * naming ifname; the tunnel's servers first; in split mode
  * (!dns->default_route) the original servers after them up to MAXNS, and the
  * original search domains after the tunnel's; the original's options and
- * sortlist lines kept as they were. dns must have passed
- * platform_dns_validate. *ret is a NUL-terminated string to free().
+ * sortlist lines kept as they were. dns is checked with platform_dns_validate
+ * first (its error returned). *ret is a NUL-terminated string to free().
  */
 int platform_resolvconf_render(const char *orig, size_t orig_len, const struct platform_dns *dns,
 			       const char *ifname, char **ret);

@@ -377,6 +377,10 @@ static void resolvconf_split_keeps_local_after(void **state)
 	assert_non_null(strstr(out, "nameserver 192.168.10.53\nnameserver 10.0.0.1\n"
 				    "nameserver 10.0.0.2\nsearch example.com lan home.arpa\n"));
 	free(out);
+	/* unchecked input is checked here too */
+	domains[1] = "evil\nnameserver 6.6.6.6";
+	assert_int_equal(platform_resolvconf_render(NULL, 0, &d, "tun9", &out), -EINVAL);
+	domains[1] = "lan";
 	/* no original at all */
 	assert_int_equal(platform_resolvconf_render(NULL, 0, &d, "tun9", &out), 0);
 	assert_non_null(strstr(out, "for tun9;"));
