@@ -39,7 +39,7 @@ int main(int argc, char **argv)
 	struct gw_sess_stats st;
 	struct gw_sessdb *db;
 	struct gw_sess *s;
-	char (*ids)[GW_SESS_ID_LEN + 1];
+	char(*ids)[GW_SESS_ID_LEN + 1];
 	size_t before, after;
 	double t0, t1, t2;
 
@@ -83,9 +83,11 @@ int main(int argc, char **argv)
 
 	printf("inactive sessions:        %zu (stats: %zu inactive, %zu active)\n", n, st.inactive,
 	       st.active);
-	printf("heap growth:              %.1f MiB total, %.0f bytes per inactive session (limit 2048)\n",
+	printf("heap growth:              %.1f MiB total, %.0f bytes per inactive session (limit "
+	       "2048)\n",
 	       (double)(after - before) / (1024.0 * 1024.0), (double)(after - before) / (double)n);
-	printf("  of which tables:        %zu bytes (buckets, lease bitmap)\n", gw_sessdb_table_bytes(db));
+	printf("  of which tables:        %zu bytes (buckets, lease bitmap)\n",
+	       gw_sessdb_table_bytes(db));
 	printf("create + deactivate:      %.0f ns per session\n", (t1 - t0) * 1e9 / (double)n);
 	printf("lookup by ID:             %.0f ns per lookup (%zu lookups, %zu hits)\n",
 	       t2 * 1e9 / (double)lookups, lookups, hits);

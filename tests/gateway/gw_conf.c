@@ -24,7 +24,7 @@
 #include "core/xmalloc.h"
 #include "gw_md4.h"
 
-#define MAX_WORDS 24
+#define MAX_WORDS     24
 #define CONF_FILE_MAX (1024 * 1024)
 
 enum block {
@@ -45,9 +45,10 @@ struct pctx {
 	enum block block;
 	char *w[MAX_WORDS];
 	int n;
-	const char *rest; /* the text after the first words, for banner */
+	const char *rest;  /* the text after the first words, for banner */
 	bool acl_is_split; /* the open ACL block is the one the policy routes */
 	char acl_name[GW_CONF_NAME_MAX];
+	char authz_pool[GW_CONF_NAME_MAX]; /* `pool NAME` of the authorization policy */
 	char acl_of[GW_CONF_MAX_SPLIT][GW_CONF_NAME_MAX]; /* which ACL each entry came from */
 };
 
@@ -179,7 +180,8 @@ static int cmd_username(struct pctx *p)
 		return 0;
 	}
 	if (is(p, 2, "password") || is(p, 2, "secret"))
-		return fail(p, "only 'password 0' (cleartext) and 'secret 8' (PBKDF2) are supported");
+		return fail(p,
+			    "only 'password 0' (cleartext) and 'secret 8' (PBKDF2) are supported");
 	return fail(p, "unknown credential '%s'", p->w[2]);
 }
 
@@ -262,10 +264,12 @@ static int blk_authz(struct pctx *p)
 	int i, r;
 
 	if (is(p, 0, "pool"))
-		return need(p, 2, "pool NAME") ?: copy_name(p, c->pool_name, sizeof(c->pool_name), p->w[1]);
+		return need(p, 2, "pool NAME")
+			       ?: copy_name(p, p->authz_pool, sizeof(p->authz_pool), p->w[1]);
 	if (is(p, 0, "dns")) {
 		if (p->n < 2 || p->n > 1 + GW_CONF_MAX_DNS)
-			return fail(p, "expected 'dns ADDR [ADDR...]' (at most %d)", GW_CONF_MAX_DNS);
+			return fail(p, "expected 'dns ADDR [ADDR...]' (at most %d)",
+				    GW_CONF_MAX_DNS);
 		for (i = 1; i < p->n; i++)
 			if ((r = parse_ip4(p, p->w[i], &c->dns[i - 1])) < 0)
 				return r;
@@ -273,11 +277,11 @@ static int blk_authz(struct pctx *p)
 		return 0;
 	}
 	if (is(p, 0, "def-domain"))
-		return need(p, 2, "def-domain NAME") ?:
-			       copy_name(p, c->def_domain, sizeof(c->def_domain), p->w[1]);
+		return need(p, 2, "def-domain NAME")
+			       ?: copy_name(p, c->def_domain, sizeof(c->def_domain), p->w[1]);
 	if (is(p, 0, "route") && is(p, 1, "set") && is(p, 2, "access-list"))
-		return need(p, 4, "route set access-list NAME") ?:
-			       copy_name(p, c->split_acl, sizeof(c->split_acl), p->w[3]);
+		return need(p, 4, "route set access-list NAME")
+			       ?: copy_name(p, c->split_acl, sizeof(c->split_acl), p->w[3]);
 	if (is(p, 0, "netmask"))
 		return need(p, 2, "netmask MASK") ?: parse_ip4(p, p->w[1], &c->netmask);
 	if (is(p, 0, "banner")) {
@@ -325,7 +329,8 @@ static int blk_proposal(struct pctx *p)
 		else if (is(p, 1, "aes-gcm-256"))
 			pr->encr = GW_ENCR_AES_GCM_256;
 		else
-			return fail(p, "encryption '%s' is not aes-cbc-256 or aes-gcm-256", p->w[1]);
+			return fail(p, "encryption '%s' is not aes-cbc-256 or aes-gcm-256",
+				    p->w[1]);
 		return 0;
 	}
 	if ((is(p, 0, "integrity") || is(p, 0, "prf")) && p->n >= 2) {
@@ -337,8 +342,8 @@ static int blk_proposal(struct pctx *p)
 			pr->n_integ = 0;
 		for (i = 1; i < p->n; i++) {
 			if ((r = sha_ids(p, p->w[i], &integ, &prf)) < 0 ||
-			    (r = is_prf ? add_value(p, pr->prf, &pr->n_prf, prf) :
-					  add_value(p, pr->integ, &pr->n_integ, integ)) < 0)
+			    (r = is_prf ? add_value(p, pr->prf, &pr->n_prf, prf)
+					: add_value(p, pr->integ, &pr->n_integ, integ)) < 0)
 				return r;
 		}
 		return 0;
@@ -377,8 +382,9 @@ static int profile_auth(struct pctx *p)
 	struct gw_conf *c = p->c;
 
 	if (is(p, 1, "local"))
-		return is(p, 2, "rsa-sig") && p->n == 3 ? 0 :
-							  fail(p, "only 'authentication local rsa-sig'");
+		return is(p, 2, "rsa-sig") && p->n == 3
+			       ? 0
+			       : fail(p, "only 'authentication local rsa-sig'");
 	if (!is(p, 1, "remote"))
 		return fail(p, "expected 'authentication local|remote ...'");
 	if (is(p, 2, "anyconnect-eap")) {
@@ -423,8 +429,8 @@ static int blk_profile(struct pctx *p)
 	struct gw_conf *c = p->c;
 
 	if (is(p, 0, "match") && is(p, 1, "identity") && is(p, 2, "remote") && is(p, 3, "key-id"))
-		return need(p, 5, "match identity remote key-id ID") ?:
-			       copy_name(p, c->match_key_id, sizeof(c->match_key_id), p->w[4]);
+		return need(p, 5, "match identity remote key-id ID")
+			       ?: copy_name(p, c->match_key_id, sizeof(c->match_key_id), p->w[4]);
 	if (is(p, 0, "authentication"))
 		return profile_auth(p);
 	if (is(p, 0, "pki") && p->n == 3 && is(p, 1, "certificate"))
@@ -438,8 +444,8 @@ static int blk_profile(struct pctx *p)
 	if (is(p, 0, "dpd"))
 		return profile_dpd(p);
 	if (is(p, 0, "reconnect") && is(p, 1, "timeout"))
-		return need(p, 3, "reconnect timeout SECONDS") ?:
-			       parse_uint(p, p->w[2], 10, 86400, &c->reconnect_timeout);
+		return need(p, 3, "reconnect timeout SECONDS")
+			       ?: parse_uint(p, p->w[2], 10, 86400, &c->reconnect_timeout);
 	if (is(p, 0, "no") && is(p, 1, "reconnect") && p->n == 2) {
 		c->reconnect_timeout = 0;
 		return 0;
@@ -448,8 +454,8 @@ static int blk_profile(struct pctx *p)
 		return copy_name(p, c->auth_policy, sizeof(c->auth_policy), p->w[p->n - 1]);
 	}
 	if (is(p, 0, "max-login-attempts"))
-		return need(p, 2, "max-login-attempts N") ?:
-			       parse_uint(p, p->w[1], 1, 10, &c->max_login_attempts);
+		return need(p, 2, "max-login-attempts N")
+			       ?: parse_uint(p, p->w[1], 1, 10, &c->max_login_attempts);
 	if (is(p, 0, "aaa") || is(p, 0, "virtual-template") || is(p, 0, "anyconnect"))
 		return 0; /* local AAA lists and IOS interface templates: implied here */
 	return fail(p, "unknown profile command '%s'", p->w[0]);
@@ -457,9 +463,9 @@ static int blk_profile(struct pctx *p)
 
 static int blk_tset(struct pctx *p)
 {
-	return is(p, 0, "mode") && is(p, 1, "tunnel") && p->n == 2 ?
-		       0 :
-		       fail(p, "only 'mode tunnel' is supported in a transform set");
+	return is(p, 0, "mode") && is(p, 1, "tunnel") && p->n == 2
+		       ? 0
+		       : fail(p, "only 'mode tunnel' is supported in a transform set");
 }
 
 static int cmd_transform_set(struct pctx *p)
@@ -480,11 +486,14 @@ static int cmd_transform_set(struct pctx *p)
 		else if (is(p, 6, "esp-sha256-hmac"))
 			c->esp_integ = 12;
 		else
-			return fail(p, "'%s' is not esp-sha256-hmac, esp-sha384-hmac or esp-sha512-hmac",
-				    p->w[6]);
+			return fail(
+				p,
+				"'%s' is not esp-sha256-hmac, esp-sha384-hmac or esp-sha512-hmac",
+				p->w[6]);
 	} else {
-		return fail(p, "expected 'crypto ipsec transform-set NAME esp-aes 256 esp-sha384-hmac' "
-			       "or '... esp-gcm 256'");
+		return fail(
+			p, "expected 'crypto ipsec transform-set NAME esp-aes 256 esp-sha384-hmac' "
+			   "or '... esp-gcm 256'");
 	}
 	p->block = BLOCK_TSET;
 	return 0;
@@ -495,14 +504,15 @@ static int cmd_ikev2_global(struct pctx *p)
 	struct gw_conf *c = p->c;
 
 	if (is(p, 2, "fragmentation"))
-		return is(p, 3, "mtu") && p->n == 5 ? parse_uint(p, p->w[4], 576, 9000, &c->frag_mtu) :
-						       fail(p, "expected 'crypto ikev2 fragmentation mtu N'");
+		return is(p, 3, "mtu") && p->n == 5
+			       ? parse_uint(p, p->w[4], 576, 9000, &c->frag_mtu)
+			       : fail(p, "expected 'crypto ikev2 fragmentation mtu N'");
 	if (is(p, 2, "limit") && is(p, 3, "max-in-negotiation-sa"))
-		return need(p, 5, "crypto ikev2 limit max-in-negotiation-sa N") ?:
-			       parse_uint(p, p->w[4], 1, 1000000, &c->half_open_limit);
+		return need(p, 5, "crypto ikev2 limit max-in-negotiation-sa N")
+			       ?: parse_uint(p, p->w[4], 1, 1000000, &c->half_open_limit);
 	if (is(p, 2, "cookie-challenge"))
-		return need(p, 4, "crypto ikev2 cookie-challenge N") ?:
-			       parse_uint(p, p->w[3], 0, 1000000, &c->cookie_threshold);
+		return need(p, 4, "crypto ikev2 cookie-challenge N")
+			       ?: parse_uint(p, p->w[3], 0, 1000000, &c->cookie_threshold);
 	if (is(p, 2, "reconnect") && is(p, 3, "rate-limit"))
 		return need(p, 7, "crypto ikev2 reconnect rate-limit FAILS WINDOW HOLD") ?:
 			       parse_uint(p, p->w[4], 1, 1000, &c->rl_fails) ?:
@@ -524,7 +534,8 @@ static int cmd_crypto(struct pctx *p)
 		p->block = BLOCK_AUTHZ;
 		return copy_name(p, c->auth_policy, sizeof(c->auth_policy), p->w[4]);
 	}
-	if (is(p, 1, "ikev2") && (is(p, 2, "proposal") || is(p, 2, "policy") || is(p, 2, "profile"))) {
+	if (is(p, 1, "ikev2") &&
+	    (is(p, 2, "proposal") || is(p, 2, "policy") || is(p, 2, "profile"))) {
 		if ((r = need(p, 4, "crypto ikev2 proposal|policy|profile NAME")) < 0)
 			return r;
 		if (is(p, 2, "proposal")) {
@@ -580,7 +591,8 @@ static int cmd_top(struct pctx *p)
 
 	p->block = BLOCK_NONE;
 	if (is(p, 0, "hostname"))
-		return need(p, 2, "hostname NAME") ?: copy_name(p, c->hostname, sizeof(c->hostname), p->w[1]);
+		return need(p, 2, "hostname NAME")
+			       ?: copy_name(p, c->hostname, sizeof(c->hostname), p->w[1]);
 	if (is(p, 0, "username"))
 		return cmd_username(p);
 	if (is(p, 0, "ip"))
@@ -590,7 +602,8 @@ static int cmd_top(struct pctx *p)
 	if (is(p, 0, "listen"))
 		return cmd_listen(p);
 	if (is(p, 0, "tunnel") && is(p, 1, "interface"))
-		return need(p, 3, "tunnel interface NAME") ?: copy_name(p, c->tun_name, sizeof(c->tun_name), p->w[2]);
+		return need(p, 3, "tunnel interface NAME")
+			       ?: copy_name(p, c->tun_name, sizeof(c->tun_name), p->w[2]);
 	if (is(p, 0, "interface")) {
 		p->block = BLOCK_IGNORED;
 		return 0;
@@ -630,7 +643,8 @@ static bool top_keyword(const struct pctx *p)
 	return is(p, 0, "hostname") || is(p, 0, "username") || is(p, 0, "crypto") ||
 	       is(p, 0, "listen") || is(p, 0, "interface") || is(p, 0, "end") ||
 	       (is(p, 0, "ip") && (is(p, 1, "local") || is(p, 1, "access-list"))) ||
-	       (is(p, 0, "tunnel") && is(p, 1, "interface")) || (is(p, 0, "aaa") && is(p, 1, "new-model"));
+	       (is(p, 0, "tunnel") && is(p, 1, "interface")) ||
+	       (is(p, 0, "aaa") && is(p, 1, "new-model"));
 }
 
 /*
@@ -731,6 +745,10 @@ static int check_whole(struct pctx *p)
 
 	if (!c->pool_first.s_addr)
 		return fail(p, "no 'ip local pool' configured");
+	if (p->authz_pool[0] && strcmp(p->authz_pool, c->pool_name) != 0)
+		return fail(p,
+			    "the authorization policy's pool '%s' is not the 'ip local pool' (%s)",
+			    p->authz_pool, c->pool_name);
 	if (!c->cert_file[0] || !c->key_file[0])
 		return fail(p, "the profile needs 'pki certificate FILE' and 'pki key FILE'");
 	if (c->n_users == 0)
@@ -748,7 +766,8 @@ void gw_conf_init(struct gw_conf *c)
 	/* IOS `crypto ikev2 proposal default` as the technote prints it (PROTOCOL.md §3) */
 	c->proposal.encr = GW_ENCR_AES_CBC_256;
 	c->proposal.integ[0] = 14, c->proposal.integ[1] = 13, c->proposal.n_integ = 2;
-	c->proposal.dh[0] = 19, c->proposal.dh[1] = 14, c->proposal.dh[2] = 21, c->proposal.n_dh = 3;
+	c->proposal.dh[0] = 19, c->proposal.dh[1] = 14, c->proposal.dh[2] = 21,
+	c->proposal.n_dh = 3;
 	c->esp_encr = GW_ENCR_AES_CBC_256;
 	c->esp_integ = 13;
 	strcpy(c->profile, "AnyConnect-EAP");
@@ -778,9 +797,10 @@ void gw_conf_done(struct gw_conf *c)
 	c->n_users = 0;
 }
 
-int gw_conf_parse(struct gw_conf *c, const char *name, const char *text, struct gw_conf_error *reterr)
+int gw_conf_parse(struct gw_conf *c, const char *name, const char *text,
+		  struct gw_conf_error *reterr)
 {
-	struct pctx p = { .c = c, .err = reterr };
+	struct pctx p = {.c = c, .err = reterr};
 	_cleanup_free_ char *copy = xstrdup(text);
 	char *line = copy, *next;
 	unsigned int lineno = 0;
@@ -846,9 +866,9 @@ static int pbkdf2(const uint8_t salt[GW_PBKDF2_SALT_LEN], const char *pw, size_t
 		  uint8_t out[GW_PBKDF2_HASH_LEN])
 {
 	return PKCS5_PBKDF2_HMAC(pw, (int)len, salt, GW_PBKDF2_SALT_LEN, GW_PBKDF2_ROUNDS,
-				 EVP_sha256(), GW_PBKDF2_HASH_LEN, out) == 1 ?
-		       0 :
-		       -EIO;
+				 EVP_sha256(), GW_PBKDF2_HASH_LEN, out) == 1
+		       ? 0
+		       : -EIO;
 }
 
 bool gw_user_check_password(const struct gw_user *u, const char *pw, size_t len)

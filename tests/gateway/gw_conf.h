@@ -51,15 +51,15 @@
 
 #include "core/err.h"
 
-#define GW_CONF_NAME_MAX 64
-#define GW_CONF_MAX_USERS 256
-#define GW_CONF_MAX_SPLIT 32
-#define GW_CONF_MAX_DNS 4
+#define GW_CONF_NAME_MAX   64
+#define GW_CONF_MAX_USERS  256
+#define GW_CONF_MAX_SPLIT  32
+#define GW_CONF_MAX_DNS	   4
 #define GW_CONF_MAX_VALUES 8
-#define GW_PBKDF2_ROUNDS 20000
+#define GW_PBKDF2_ROUNDS   20000
 #define GW_PBKDF2_SALT_LEN 16
 #define GW_PBKDF2_HASH_LEN 32
-#define GW_NTHASH_LEN 16
+#define GW_NTHASH_LEN	   16
 
 enum gw_user_has {
 	GW_USER_HAS_CLEAR = 1 << 0,
@@ -71,10 +71,10 @@ struct secret;
 
 struct gw_user {
 	char name[GW_CONF_NAME_MAX];
-	unsigned int has; /* enum gw_user_has */
-	struct secret *clear; /* GW_USER_HAS_CLEAR */
+	unsigned int has;	 /* enum gw_user_has */
+	struct secret *clear;	 /* GW_USER_HAS_CLEAR */
 	struct secret *verifier; /* GW_USER_HAS_VERIFIER: salt (16) | PBKDF2 hash (32), as eap.h */
-	struct secret *nthash; /* GW_USER_HAS_NTHASH */
+	struct secret *nthash;	 /* GW_USER_HAS_NTHASH */
 };
 
 struct gw_net4 {
@@ -138,7 +138,7 @@ struct gw_conf {
 	char key_file[512];
 	char ca_file[512];
 	unsigned int dpd_interval; /* s */
-	unsigned int dpd_retry; /* s between probes */
+	unsigned int dpd_retry;	   /* s between probes */
 	bool dpd_on_demand;
 	unsigned int reconnect_timeout; /* s; 0 = reconnect disabled */
 	unsigned int max_login_attempts;

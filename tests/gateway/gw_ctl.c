@@ -1,6 +1,6 @@
 /* gw_ctl.c - control socket: grammar table, server, client; see gw_ctl.h. */
 #define _GNU_SOURCE /* struct ucred, open_memstream */
-#define LOG_MODULE "gw"
+#define LOG_MODULE  "gw"
 #include "gw_ctl.h"
 
 #include <poll.h>
@@ -20,11 +20,13 @@ static const struct {
 	enum gw_ctl_cmd cmd;
 	const char *words[6];
 } grammar[] = {
-	{ GW_CTL_SHOW_CRYPTO_SESSION_DETAIL, { "show", "crypto", "session", "detail", NULL } },
-	{ GW_CTL_SHOW_IKEV2_SESSION_DETAILED, { "show", "crypto", "ikev2", "session", "detailed", NULL } },
-	{ GW_CTL_SHOW_IKEV2_STATS_RECONNECT, { "show", "crypto", "ikev2", "stats", "reconnect", NULL } },
-	{ GW_CTL_SHOW_IKEV2_STATS, { "show", "crypto", "ikev2", "stats", NULL } },
-	{ GW_CTL_CLEAR_CRYPTO_SESSION, { "clear", "crypto", "session", "?", NULL } },
+	{GW_CTL_SHOW_CRYPTO_SESSION_DETAIL, {"show", "crypto", "session", "detail", NULL}},
+	{GW_CTL_SHOW_IKEV2_SESSION_DETAILED,
+	 {"show", "crypto", "ikev2", "session", "detailed", NULL}},
+	{GW_CTL_SHOW_IKEV2_STATS_RECONNECT,
+	 {"show", "crypto", "ikev2", "stats", "reconnect", NULL}},
+	{GW_CTL_SHOW_IKEV2_STATS, {"show", "crypto", "ikev2", "stats", NULL}},
+	{GW_CTL_CLEAR_CRYPTO_SESSION, {"clear", "crypto", "session", "?", NULL}},
 };
 
 static bool word_matches(const char *typed, const char *word)
@@ -71,9 +73,11 @@ int gw_ctl_parse(int argc, char *const *argv, struct gw_ctl_request *ret, char *
 
 		for (i = 0; i < argc && strlen(typed) + strlen(argv[i]) + 2 < sizeof(typed); i++)
 			strcat(strcat(typed, i ? " " : ""), argv[i]);
-		snprintf(err, errlen, "unknown command '%s' (try: show crypto session detail | show crypto "
-				      "ikev2 session detailed | show crypto ikev2 stats [reconnect] | clear "
-				      "crypto session [ID])", typed);
+		snprintf(err, errlen,
+			 "unknown command '%s' (try: show crypto session detail | show crypto "
+			 "ikev2 session detailed | show crypto ikev2 stats [reconnect] | clear "
+			 "crypto session [ID])",
+			 typed);
 		return -EINVAL;
 	}
 	if (matches > 1) {
@@ -87,7 +91,7 @@ int gw_ctl_parse(int argc, char *const *argv, struct gw_ctl_request *ret, char *
 
 int gw_ctl_listen(const char *path, int *ret_fd)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	int fd, r;
 
 	if (strlen(path) >= sizeof(sun.sun_path))
@@ -164,7 +168,7 @@ static void reply(int fd, bool ok, const char *text, size_t len)
 static void serve(int fd, gw_ctl_handler_func_t fn, void *user_data)
 {
 	char line[GW_CTL_LINE_MAX], err[256], *words[GW_CTL_MAX_WORDS], *text = NULL;
-	struct gw_ctl_request req = { 0 };
+	struct gw_ctl_request req = {0};
 	size_t len = 0;
 	FILE *out;
 	int n, r, first = 0;
@@ -173,7 +177,8 @@ static void serve(int fd, gw_ctl_handler_func_t fn, void *user_data)
 		reply(fd, false, "permission denied\n", 18);
 		return;
 	}
-	if (read_line(fd, line, sizeof(line)) < 0 || (n = split(line, words, GW_CTL_MAX_WORDS)) < 0) {
+	if (read_line(fd, line, sizeof(line)) < 0 ||
+	    (n = split(line, words, GW_CTL_MAX_WORDS)) < 0) {
 		reply(fd, false, "malformed request\n", 18);
 		return;
 	}
@@ -194,7 +199,7 @@ static void serve(int fd, gw_ctl_handler_func_t fn, void *user_data)
 
 void gw_ctl_serve_one(int listen_fd, gw_ctl_handler_func_t fn, void *user_data)
 {
-	struct timeval tv = { .tv_sec = 1 };
+	struct timeval tv = {.tv_sec = 1};
 	int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
 
 	if (fd < 0)
@@ -208,7 +213,7 @@ void gw_ctl_serve_one(int listen_fd, gw_ctl_handler_func_t fn, void *user_data)
 
 static int client_connect(const char *path)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	int fd;
 
 	if (strlen(path) >= sizeof(sun.sun_path))
@@ -247,7 +252,8 @@ int gw_ctl_client_run(const char *path, bool json, int argc, char **argv)
 	}
 	strcat(line, "\n");
 	if ((fd = client_connect(path)) < 0) {
-		fprintf(stderr, "anyroam-gw: cannot reach the gateway at %s: %s\n", path, err_str(fd));
+		fprintf(stderr, "anyroam-gw: cannot reach the gateway at %s: %s\n", path,
+			err_str(fd));
 		return 3;
 	}
 	if (write(fd, line, strlen(line)) < 0) {

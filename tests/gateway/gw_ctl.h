@@ -17,15 +17,15 @@
 #include "core/err.h"
 
 #define GW_CTL_DEFAULT_PATH "/run/anyroam-gw.sock"
-#define GW_CTL_LINE_MAX 512
-#define GW_CTL_MAX_WORDS 16
+#define GW_CTL_LINE_MAX	    512
+#define GW_CTL_MAX_WORDS    16
 
 enum gw_ctl_cmd {
-	GW_CTL_SHOW_CRYPTO_SESSION_DETAIL, /* show crypto session detail */
+	GW_CTL_SHOW_CRYPTO_SESSION_DETAIL,  /* show crypto session detail */
 	GW_CTL_SHOW_IKEV2_SESSION_DETAILED, /* show crypto ikev2 session detailed */
-	GW_CTL_SHOW_IKEV2_STATS_RECONNECT, /* show crypto ikev2 stats reconnect */
-	GW_CTL_SHOW_IKEV2_STATS, /* show crypto ikev2 stats: packet and drop counters */
-	GW_CTL_CLEAR_CRYPTO_SESSION, /* clear crypto session [SESSION-ID] */
+	GW_CTL_SHOW_IKEV2_STATS_RECONNECT,  /* show crypto ikev2 stats reconnect */
+	GW_CTL_SHOW_IKEV2_STATS,	    /* show crypto ikev2 stats: packet and drop counters */
+	GW_CTL_CLEAR_CRYPTO_SESSION,	    /* clear crypto session [SESSION-ID] */
 	_GW_CTL_CMD_MAX,
 };
 

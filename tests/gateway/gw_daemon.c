@@ -8,7 +8,7 @@
  * and a 1 s liveness poll that reports ESP seen by the data plane to the engine.
  */
 #define _GNU_SOURCE /* signalfd, open_memstream */
-#define LOG_MODULE "gw"
+#define LOG_MODULE  "gw"
 #include "gw_daemon.h"
 
 #include <arpa/inet.h>
@@ -33,9 +33,9 @@
 #include "platform/linux/dataplane.h"
 
 #define LIVENESS_POLL (1 * USEC_PER_SEC)
-#define TUN_MTU 1400
-#define EAP_TIMEOUT (120 * USEC_PER_SEC) /* §6.4 */
-#define DPD_RETRIES 5 /* §11: unverified local choice */
+#define TUN_MTU	      1400
+#define EAP_TIMEOUT   (120 * USEC_PER_SEC) /* §6.4 */
+#define DPD_RETRIES   5			   /* §11: unverified local choice */
 
 /* ---- set-up ---- */
 
@@ -92,9 +92,9 @@ static int load_certs(struct gw_daemon *d)
 
 static uint16_t prf_of_integ(uint16_t integ)
 {
-	return integ == IKE_INTEG_HMAC_SHA2_512_256 ? IKE_PRF_HMAC_SHA2_512 :
-	       integ == IKE_INTEG_HMAC_SHA2_384_192 ? IKE_PRF_HMAC_SHA2_384 :
-						      IKE_PRF_HMAC_SHA2_256;
+	return integ == IKE_INTEG_HMAC_SHA2_512_256   ? IKE_PRF_HMAC_SHA2_512
+	       : integ == IKE_INTEG_HMAC_SHA2_384_192 ? IKE_PRF_HMAC_SHA2_384
+						      : IKE_PRF_HMAC_SHA2_256;
 }
 
 /* PROTOCOL.md §3: the configured proposal; IOS derives the PRFs from the integrity list. */
@@ -163,7 +163,7 @@ static int setup_ike(struct gw_daemon *d)
 
 static int udp_socket(struct in_addr addr, uint16_t port, int *ret)
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port), .sin_addr = addr };
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(port), .sin_addr = addr};
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0), one = 1, r;
 
 	if (fd < 0)
@@ -186,7 +186,8 @@ static int setup_net(struct gw_daemon *d, const char *ctl_path)
 
 	if ((r = udp_socket(c->listen_addr, c->port, &d->sock_ike)) < 0 ||
 	    (r = udp_socket(c->listen_addr, c->nat_port, &d->sock_natt)) < 0) {
-		log_err_fr(r, "cannot bind UDP %u/%u on %s", c->port, c->nat_port, inet_ntoa(c->listen_addr));
+		log_err_fr(r, "cannot bind UDP %u/%u on %s", c->port, c->nat_port,
+			   inet_ntoa(c->listen_addr));
 		return r;
 	}
 	if ((r = gw_tun_open(c->tun_name, TUN_MTU, &d->tun_fd, &ifindex)) < 0) {
@@ -206,12 +207,13 @@ static int setup_net(struct gw_daemon *d, const char *ctl_path)
 
 static int setup_dataplane(struct gw_daemon *d)
 {
-	struct dataplane_config dc = { .mode = DATAPLANE_MODE_GATEWAY, .tun_fd = d->tun_fd };
+	struct dataplane_config dc = {.mode = DATAPLANE_MODE_GATEWAY, .tun_fd = d->tun_fd};
 	int r;
 
 	if ((r = dataplane_new(&dc, &d->dp)) < 0 ||
 	    (r = dataplane_socket_set(d->dp, GW_SOCK_IKE, d->sock_ike, DATAPLANE_SOCK_IKE)) < 0 ||
-	    (r = dataplane_socket_set(d->dp, GW_SOCK_NATT, d->sock_natt, DATAPLANE_SOCK_NATT)) < 0 ||
+	    (r = dataplane_socket_set(d->dp, GW_SOCK_NATT, d->sock_natt, DATAPLANE_SOCK_NATT)) <
+		    0 ||
 	    (r = dataplane_start(d->dp)) < 0)
 		log_err_fr(r, "data plane");
 	return r;
@@ -350,7 +352,8 @@ static void collect_one(void *ud, const struct gw_sess *s)
 	if (gs->child && dataplane_sa_get_stats(c->d->dp, gs->spi_in, &st) == 0) {
 		v->pkts_in = st.in.packets, v->bytes_in = st.in.bytes;
 		v->pkts_out = st.out.packets, v->bytes_out = st.out.bytes;
-		v->drop_in = st.in.err_auth + st.in.err_replay + st.in.err_malformed + st.in.err_proto;
+		v->drop_in =
+			st.in.err_auth + st.in.err_replay + st.in.err_malformed + st.in.err_proto;
 		v->drop_out = st.out.err_expired;
 	}
 	c->n++;
@@ -372,14 +375,16 @@ static void show_stats(struct gw_daemon *d, FILE *out, bool json)
 	dataplane_get_stats(d->dp, &st);
 	gw_sessdb_get_stats(d->db, &ss);
 	if (json) {
-		fprintf(out, "{\"ike_rx\":%llu,\"ike_malformed\":%llu,\"half_open\":%u,\"half_open_drops\":%llu,\"logins\":%llu,"
-			     "\"eap_failures\":%llu,\"active_sessions\":%zu,\"inactive_sessions\":%zu,"
-			     "\"esp_rx\":%llu,\"esp_tx\":%llu,\"drops\":{",
+		fprintf(out,
+			"{\"ike_rx\":%llu,\"ike_malformed\":%llu,\"half_open\":%u,\"half_open_"
+			"drops\":%llu,\"logins\":%llu,"
+			"\"eap_failures\":%llu,\"active_sessions\":%zu,\"inactive_sessions\":%zu,"
+			"\"esp_rx\":%llu,\"esp_tx\":%llu,\"drops\":{",
 			(unsigned long long)d->ike_rx, (unsigned long long)d->ike_malformed,
-			ike_half_open_count(d->ike),
-			(unsigned long long)d->half_open_drops, (unsigned long long)d->logins,
-			(unsigned long long)d->eap_failures, ss.active_all, ss.inactive,
-			(unsigned long long)st.esp_rx_packets, (unsigned long long)st.esp_tx_packets);
+			ike_half_open_count(d->ike), (unsigned long long)d->half_open_drops,
+			(unsigned long long)d->logins, (unsigned long long)d->eap_failures,
+			ss.active_all, ss.inactive, (unsigned long long)st.esp_rx_packets,
+			(unsigned long long)st.esp_tx_packets);
 		for (i = 0; i < _DATAPLANE_DROP_MAX; i++)
 			fprintf(out, "%s\"%s\":%llu", i ? "," : "", dataplane_drop_to_string(i),
 				(unsigned long long)st.drops[i]);
@@ -406,7 +411,7 @@ static int ctl_handler(void *ud, const struct gw_ctl_request *req, FILE *out)
 {
 	struct gw_daemon *d = ud;
 	usec_t now = clock_boottime_now();
-	struct show_collect c = { .d = d };
+	struct show_collect c = {.d = d};
 	struct gw_show_ctx ctx = {
 		.profile = d->conf->profile,
 		.now = now,
@@ -480,9 +485,9 @@ static void tick(struct gw_daemon *d, usec_t *next_liveness, usec_t *next_db)
 static void loop(struct gw_daemon *d)
 {
 	struct pollfd pfd[3] = {
-		{ .fd = dataplane_ike_fd(d->dp), .events = POLLIN },
-		{ .fd = d->ctl_fd, .events = POLLIN },
-		{ .fd = d->sig_fd, .events = POLLIN },
+		{.fd = dataplane_ike_fd(d->dp), .events = POLLIN},
+		{.fd = d->ctl_fd, .events = POLLIN},
+		{.fd = d->sig_fd, .events = POLLIN},
 	};
 	usec_t next_liveness = 0, next_db = 0, now, next;
 	struct signalfd_siginfo si;
@@ -539,8 +544,12 @@ static void teardown(struct gw_daemon *d, const char *ctl_path)
 
 int gw_daemon_run(const struct gw_conf *conf, const char *ctl_path, bool foreground)
 {
-	struct gw_daemon d = { .conf = conf, .sock_ike = -1, .sock_natt = -1, .tun_fd = -1,
-			       .ctl_fd = -1, .sig_fd = -1 };
+	struct gw_daemon d = {.conf = conf,
+			      .sock_ike = -1,
+			      .sock_natt = -1,
+			      .tun_fd = -1,
+			      .ctl_fd = -1,
+			      .sig_fd = -1};
 	int r;
 
 	gw_htab_init(&d.sas, 0x9e3779b97f4a7c15ULL ^ (uint64_t)getpid());

@@ -21,7 +21,7 @@ struct gw_htab {
 	uint64_t seed;
 };
 
-#define gw_container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
+#define gw_container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
 
 void gw_htab_init(struct gw_htab *t, uint64_t seed);
 void gw_htab_done(struct gw_htab *t);

@@ -17,15 +17,15 @@
 
 struct dataplane;
 
-#define GW_SOCK_IKE 0 /* data plane socket index of UDP 500 */
+#define GW_SOCK_IKE  0 /* data plane socket index of UDP 500 */
 #define GW_SOCK_NATT 1 /* UDP 4500 */
 #define GW_MAX_CERTS 4
 
 enum gw_sa_kind {
-	GW_SA_KIND_NEW, /* IKE_SA_INIT done, IKE_AUTH not seen yet */
+	GW_SA_KIND_NEW,	       /* IKE_SA_INIT done, IKE_AUTH not seen yet */
 	GW_SA_KIND_ANYCONNECT, /* login with EAP-AnyConnect: a reconnectable session */
-	GW_SA_KIND_STANDARD, /* login with EAP-MSCHAPv2 / EAP-MD5: a plain session */
-	GW_SA_KIND_RECONNECT, /* KEY_ID(session ID) + AUTH(PSK = token), D5 */
+	GW_SA_KIND_STANDARD,   /* login with EAP-MSCHAPv2 / EAP-MD5: a plain session */
+	GW_SA_KIND_RECONNECT,  /* KEY_ID(session ID) + AUTH(PSK = token), D5 */
 	_GW_SA_KIND_MAX,
 };
 
@@ -36,11 +36,11 @@ struct gw_sa {
 	enum gw_sa_kind kind;
 	struct eap_server *eap;
 	char sess_id[GW_SESS_ID_LEN + 1]; /* the session it logs in, reconnects or carries */
-	struct in_addr src; /* the peer's address at IKE_AUTH (rate limit key) */
+	struct in_addr src;		  /* the peer's address at IKE_AUTH (rate limit key) */
 	bool established;
 	bool child; /* an ESP pair is in the data plane */
 	uint32_t spi_in, spi_out;
-	usec_t last_esp_rx; /* the newest data plane last_rx already reported to the engine */
+	usec_t last_esp_rx;	 /* the newest data plane last_rx already reported to the engine */
 	const char *auth_verify; /* for the show views */
 };
 

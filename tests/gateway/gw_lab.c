@@ -97,7 +97,8 @@ static X509 *new_cert(EVP_PKEY *key, const char *cn, long days)
 	if (!cert || !name || !X509_set_version(cert, 2) || set_serial(cert) < 0 ||
 	    !X509_gmtime_adj(X509_getm_notBefore(cert), -3600) ||
 	    !X509_gmtime_adj(X509_getm_notAfter(cert), days * 86400L) ||
-	    !X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, (const uint8_t *)"Anyroam lab", -1, -1, 0) ||
+	    !X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, (const uint8_t *)"Anyroam lab", -1,
+					-1, 0) ||
 	    !X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const uint8_t *)cn, -1, -1, 0) ||
 	    !X509_set_subject_name(cert, name) || !X509_set_pubkey(cert, key)) {
 		X509_NAME_free(name);
@@ -168,7 +169,8 @@ static int write_pem(const char *dir, const char *name, X509 *cert, EVP_PKEY *ke
 
 	if (!f)
 		return set_err(err, errlen, "%s: %s", path, strerror(errno));
-	ok = key ? PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL) : PEM_write_X509(f, cert);
+	ok = key ? PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL)
+		 : PEM_write_X509(f, cert);
 	if (fclose(f) != 0 || !ok)
 		return set_err(err, errlen, "%s: write failed", path);
 	return 0;
@@ -261,12 +263,14 @@ void gw_lab_write_profile(FILE *out, const char *address)
 		"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 		"<AnyConnectProfile xmlns=\"http://schemas.xmlsoap.org/encoding/\" "
 		"xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" "
-		"xsi:schemaLocation=\"http://schemas.xmlsoap.org/encoding/ AnyConnectProfile.xsd\">\n"
+		"xsi:schemaLocation=\"http://schemas.xmlsoap.org/encoding/ "
+		"AnyConnectProfile.xsd\">\n"
 		"\t<ClientInitialization>\n"
 		"\t\t<AuthenticationTimeout>12</AuthenticationTimeout>\n"
 		"\t\t<IPProtocolSupport>IPv4</IPProtocolSupport>\n"
 		"\t\t<AutoReconnect UserControllable=\"false\">true\n"
-		"\t\t\t<AutoReconnectBehavior UserControllable=\"false\">ReconnectAfterResume</AutoReconnectBehavior>\n"
+		"\t\t\t<AutoReconnectBehavior "
+		"UserControllable=\"false\">ReconnectAfterResume</AutoReconnectBehavior>\n"
 		"\t\t</AutoReconnect>\n"
 		"\t\t<AllowManualHostInput>true</AllowManualHostInput>\n"
 		"\t</ClientInitialization>\n"
@@ -276,7 +280,8 @@ void gw_lab_write_profile(FILE *out, const char *address)
 		"\t\t\t<HostAddress>%s</HostAddress>\n"
 		"\t\t\t<PrimaryProtocol>IPsec\n"
 		"\t\t\t\t<StandardAuthenticationOnly>true\n"
-		"\t\t\t\t\t<AuthMethodDuringIKENegotiation>EAP-AnyConnect</AuthMethodDuringIKENegotiation>\n"
+		"\t\t\t\t\t<AuthMethodDuringIKENegotiation>EAP-AnyConnect</"
+		"AuthMethodDuringIKENegotiation>\n"
 		"\t\t\t\t</StandardAuthenticationOnly>\n"
 		"\t\t\t</PrimaryProtocol>\n"
 		"\t\t</HostEntry>\n"
@@ -333,13 +338,15 @@ int gw_lab_write(const char *dir, const char *address, char *err, size_t errlen)
 	if (!address)
 		address = GW_LAB_DEFAULT_ADDRESS;
 	if (!address_ok(address))
-		return set_err(err, errlen, "'%s' is not an IPv4 address or a host name", address), -EINVAL;
+		return set_err(err, errlen, "'%s' is not an IPv4 address or a host name", address),
+		       -EINVAL;
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return set_err(err, errlen, "%s: %s", dir, strerror(errno));
 	if (!realpath(dir, abs))
 		return set_err(err, errlen, "%s: %s", dir, strerror(errno));
 	if (strpbrk(abs, " \t!\"<>&"))
-		return set_err(err, errlen, "%s: the lab path must not contain blanks or ! \" < > &", abs),
+		return set_err(err, errlen,
+			       "%s: the lab path must not contain blanks or ! \" < > &", abs),
 		       -EINVAL;
 	if ((r = write_pki(abs, address, err, errlen)) < 0 ||
 	    (r = write_text(abs, "gw.conf", gw_lab_write_conf, address, err, errlen)) < 0 ||

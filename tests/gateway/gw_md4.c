@@ -20,8 +20,8 @@ static uint32_t le32(const uint8_t *p)
 /* RFC 1320 §3.4: three rounds of 16 operations over one 64-byte block */
 static void md4_block(uint32_t st[4], const uint8_t blk[64])
 {
-	static const int r1[4] = { 3, 7, 11, 19 }, r2[4] = { 3, 5, 9, 13 }, r3[4] = { 3, 9, 11, 15 };
-	static const int o3[16] = { 0, 8, 4, 12, 2, 10, 6, 14, 1, 9, 5, 13, 3, 11, 7, 15 };
+	static const int r1[4] = {3, 7, 11, 19}, r2[4] = {3, 5, 9, 13}, r3[4] = {3, 9, 11, 15};
+	static const int o3[16] = {0, 8, 4, 12, 2, 10, 6, 14, 1, 9, 5, 13, 3, 11, 7, 15};
 	uint32_t x[16], a = st[0], b = st[1], c = st[2], d = st[3], t;
 	int i;
 
@@ -44,7 +44,7 @@ static void md4_block(uint32_t st[4], const uint8_t blk[64])
 
 void gw_md4(const void *data, size_t n, uint8_t out[16])
 {
-	uint32_t st[4] = { 0x67452301u, 0xEFCDAB89u, 0x98BADCFEu, 0x10325476u };
+	uint32_t st[4] = {0x67452301u, 0xEFCDAB89u, 0x98BADCFEu, 0x10325476u};
 	const uint8_t *p = data;
 	uint8_t tail[128];
 	size_t left = n, tl;

@@ -78,7 +78,8 @@ static int userdb_lookup(void *ud, const char *user, enum eap_cred_type type, st
 		return -ENOENT;
 	switch (type) {
 	case EAP_CRED_VERIFIER:
-		return u->has & GW_USER_HAS_VERIFIER ? (*ret = secret_dup(u->verifier), 0) : -ENOENT;
+		return u->has & GW_USER_HAS_VERIFIER ? (*ret = secret_dup(u->verifier), 0)
+						     : -ENOENT;
 	case EAP_CRED_NT_HASH:
 		return u->has & GW_USER_HAS_NTHASH ? (*ret = secret_dup(u->nthash), 0) : -ENOENT;
 	case EAP_CRED_CLEARTEXT:
@@ -118,7 +119,7 @@ static struct eap_server *eap_for(struct gw_daemon *d, struct gw_sa *gs)
 {
 	struct eap_server_config cfg = {
 		.rng = &rng_system,
-		.userdb = { .lookup = userdb_lookup, .user_data = (void *)d->conf },
+		.userdb = {.lookup = userdb_lookup, .user_data = (void *)d->conf},
 		.max_login_attempts = d->conf->max_login_attempts,
 		.tunnel_group = d->conf->profile,
 		.banner = d->conf->banner[0] ? d->conf->banner : NULL,
@@ -129,9 +130,10 @@ static struct eap_server *eap_for(struct gw_daemon *d, struct gw_sa *gs)
 
 		ic->d = d, ic->sa = gs->sa;
 		cfg.method = EAP_METHOD_ANYCONNECT;
-		cfg.issuer = (struct eap_session_issuer){ issue_session, ic, free };
+		cfg.issuer = (struct eap_session_issuer){issue_session, ic, free};
 	} else {
-		cfg.method = d->conf->std_eap == GW_STD_EAP_MD5 ? EAP_METHOD_MD5 : EAP_METHOD_MSCHAPV2;
+		cfg.method =
+			d->conf->std_eap == GW_STD_EAP_MD5 ? EAP_METHOD_MD5 : EAP_METHOD_MSCHAPV2;
 		cfg.methods = EAP_METHOD_BIT(EAP_METHOD_MSCHAPV2) | EAP_METHOD_BIT(EAP_METHOD_MD5) |
 			      EAP_METHOD_BIT(EAP_METHOD_GTC);
 		cfg.identity_first = true;
@@ -176,7 +178,8 @@ static int authorize(void *ud, uint64_t sa, const struct ike_id *idi, bool has_a
 	}
 	gs->kind = GW_SA_KIND_RECONNECT;
 	gs->auth_verify = "PSK";
-	why = gw_sessdb_reconnect_lookup(d->db, clock_boottime_now(), gs->src, idi->data, idi->len, &s);
+	why = gw_sessdb_reconnect_lookup(d->db, clock_boottime_now(), gs->src, idi->data, idi->len,
+					 &s);
 	if (why != GW_RECONNECT_OK)
 		return -EACCES;
 	memcpy(gs->sess_id, s->id, sizeof(gs->sess_id));
@@ -252,7 +255,7 @@ static int cp_reply(void *ud, uint64_t sa, const struct ike_cfg *request, struct
 
 void gw_resp_install_hooks(struct gw_daemon *d)
 {
-	static const struct ike_hooks hooks = { .authorize = authorize, .cp_reply = cp_reply };
+	static const struct ike_hooks hooks = {.authorize = authorize, .cp_reply = cp_reply};
 
 	ike_set_hooks(d->ike, &hooks, d, NULL);
 }
@@ -262,15 +265,15 @@ void gw_resp_install_hooks(struct gw_daemon *d)
 static void send_action(struct gw_daemon *d, const struct ike_action *a)
 {
 	const struct ike_dgram *p = &a->send.path;
-	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(p->remote.port),
-				  .sin_addr = p->remote.v4 };
+	struct sockaddr_in to = {
+		.sin_family = AF_INET, .sin_port = htons(p->remote.port), .sin_addr = p->remote.v4};
 	unsigned int sock = p->local.port == d->conf->port ? GW_SOCK_IKE : GW_SOCK_NATT;
 	int r;
 
 	if (p->remote.family != AF_INET)
 		return;
-	r = dataplane_ike_send(d->dp, sock, (struct sockaddr *)&to, sizeof(to), a->send.non_esp_marker,
-			       a->send.data, a->send.len);
+	r = dataplane_ike_send(d->dp, sock, (struct sockaddr *)&to, sizeof(to),
+			       a->send.non_esp_marker, a->send.data, a->send.len);
 	if (r < 0)
 		log_debug_ratelimited("IKE send: %s", err_str(r));
 }
@@ -278,7 +281,7 @@ static void send_action(struct gw_daemon *d, const struct ike_action *a)
 /* RFC 3748 §4.2: a Failure answering the Response with this identifier */
 static void eap_fail(struct gw_daemon *d, uint64_t sa, usec_t now, uint8_t id)
 {
-	uint8_t pkt[4] = { EAP_CODE_FAILURE, id, 0, 4 };
+	uint8_t pkt[4] = {EAP_CODE_FAILURE, id, 0, 4};
 
 	d->eap_failures++;
 	if (ike_sa_eap_request(d->ike, sa, now, pkt, sizeof(pkt), IKE_EAP_FAILURE, NULL) < 0)
@@ -314,7 +317,8 @@ static void eap_action(struct gw_daemon *d, const struct ike_action *a, usec_t n
 		r = gs->eap ? eap_server_input(gs->eap, a->eap.data, a->eap.len) : -EPROTO;
 	}
 	if (r < 0) {
-		log_info("EAP with %s failed: %s", gs->src.s_addr ? inet_ntoa(gs->src) : "?", err_str(r));
+		log_info("EAP with %s failed: %s", gs->src.s_addr ? inet_ntoa(gs->src) : "?",
+			 err_str(r));
 		eap_fail(d, a->sa, now, a->eap.len >= 2 ? a->eap.data[1] : 0);
 		return;
 	}
@@ -323,8 +327,9 @@ static void eap_action(struct gw_daemon *d, const struct ike_action *a, usec_t n
 		if (gs->kind == GW_SA_KIND_STANDARD) {
 			enum eap_method m = eap_server_outcome(gs->eap)->method;
 
-			gs->auth_verify = m == EAP_METHOD_MD5 ? "EAP-MD5" : m == EAP_METHOD_GTC ? "EAP-GTC" :
-											   "EAP-MSCHAPv2";
+			gs->auth_verify = m == EAP_METHOD_MD5	? "EAP-MD5"
+					  : m == EAP_METHOD_GTC ? "EAP-GTC"
+								: "EAP-MSCHAPv2";
 			standard_login_done(d, gs, now);
 		}
 		d->logins++;
@@ -332,7 +337,8 @@ static void eap_action(struct gw_daemon *d, const struct ike_action *a, usec_t n
 		out = IKE_EAP_FAILURE;
 		o = eap_server_outcome(gs->eap);
 		d->eap_failures++;
-		log_info("login of '%s' refused: %s", o->user ? o->user : "?", o->reason ? o->reason : "?");
+		log_info("login of '%s' refused: %s", o->user ? o->user : "?",
+			 o->reason ? o->reason : "?");
 	}
 	eap_server_packet(gs->eap, &pkt, &len);
 	o = eap_server_outcome(gs->eap);
@@ -359,11 +365,17 @@ static enum esp_transform esp_transform_of(const struct ike_suite *s)
 static int child_install(struct gw_daemon *d, struct gw_sa *gs, const struct ike_child *c,
 			 const struct ike_dgram *path, struct in_addr inner)
 {
-	struct esp_sa_params in = { .spi = c->spi_in, .dir = ESP_DIR_IN, .encr = c->encr_in,
-				    .integ = c->integ_in, .rng = &rng_system };
-	struct esp_sa_params out = { .spi = c->spi_out, .dir = ESP_DIR_OUT, .encr = c->encr_out,
-				     .integ = c->integ_out, .rng = &rng_system };
-	struct dataplane_sa dsa = { .sock = GW_SOCK_NATT, .has_inner4 = true, .inner4 = inner };
+	struct esp_sa_params in = {.spi = c->spi_in,
+				   .dir = ESP_DIR_IN,
+				   .encr = c->encr_in,
+				   .integ = c->integ_in,
+				   .rng = &rng_system};
+	struct esp_sa_params out = {.spi = c->spi_out,
+				    .dir = ESP_DIR_OUT,
+				    .encr = c->encr_out,
+				    .integ = c->integ_out,
+				    .rng = &rng_system};
+	struct dataplane_sa dsa = {.sock = GW_SOCK_NATT, .has_inner4 = true, .inner4 = inner};
 	struct sockaddr_in *peer = (struct sockaddr_in *)&dsa.peer;
 	int r;
 
@@ -414,7 +426,8 @@ static void established_action(struct gw_daemon *d, const struct ike_action *a, 
 	int r;
 
 	if (!s || ike_sa_get_info(d->ike, a->sa, &info) < 0) {
-		log_warning("SA %016llx established without a session: deleted", (unsigned long long)a->sa);
+		log_warning("SA %016llx established without a session: deleted",
+			    (unsigned long long)a->sa);
 		if (ike_sa_delete(d->ike, a->sa, now, false) < 0)
 			log_debug("SA already gone");
 		gw_resp_sa_free(d, gs);
@@ -582,7 +595,8 @@ void gw_resp_report_liveness(struct gw_daemon *d, usec_t now)
 				continue;
 			if (st.last_rx > gs->last_esp_rx) {
 				gs->last_esp_rx = st.last_rx;
-				ike_sa_peer_alive(d->ike, gs->sa, st.last_rx < now ? st.last_rx : now);
+				ike_sa_peer_alive(d->ike, gs->sa,
+						  st.last_rx < now ? st.last_rx : now);
 			}
 		}
 	}

@@ -185,7 +185,7 @@ static void lease_put(struct gw_sessdb *db, struct in_addr a)
 
 	if (i >= db->pool_size || !lease_taken(db, i))
 		return;
-	db->leases[i / 8] &= (uint8_t)~(1u << (i % 8));
+	db->leases[i / 8] &= (uint8_t) ~(1u << (i % 8));
 	db->leases_used--;
 }
 
@@ -222,7 +222,8 @@ static struct expired_id *expired_find(const struct gw_sessdb *db, const char *i
 static bool id_in_use(const struct gw_sessdb *db, const char *id)
 {
 	return table_find(&db->active, id, GW_SESS_ID_LEN) ||
-	       table_find(&db->inactive, id, GW_SESS_ID_LEN) || expired_find(db, id, GW_SESS_ID_LEN);
+	       table_find(&db->inactive, id, GW_SESS_ID_LEN) ||
+	       expired_find(db, id, GW_SESS_ID_LEN);
 }
 
 /* 18 letters, each uniform over [A-Za-z] by rejection sampling (rng_uniform) */

@@ -25,45 +25,45 @@
 #include "core/rng.h"
 #include "gw_htab.h"
 
-#define GW_SESS_ID_LEN 18 /* PROTOCOL.md §7: 18 letters [A-Za-z] */
-#define GW_SESS_TOKEN_BYTES 32 /* written as 64 uppercase hex characters */
-#define GW_SESS_TOKEN_LEN (2 * GW_SESS_TOKEN_BYTES)
-#define GW_SESS_USER_MAX 64
+#define GW_SESS_ID_LEN	     18 /* PROTOCOL.md §7: 18 letters [A-Za-z] */
+#define GW_SESS_TOKEN_BYTES  32 /* written as 64 uppercase hex characters */
+#define GW_SESS_TOKEN_LEN    (2 * GW_SESS_TOKEN_BYTES)
+#define GW_SESS_USER_MAX     64
 #define GW_SESS_EXPIRED_KEEP (24 * 3600 * USEC_PER_SEC)
 
 struct secret;
 
 enum gw_sess_state {
-	GW_SESS_STATE_ACTIVE, /* an IKE SA carries the session */
+	GW_SESS_STATE_ACTIVE,	/* an IKE SA carries the session */
 	GW_SESS_STATE_INACTIVE, /* no SA; reconnectable until expires */
 	_GW_SESS_STATE_MAX,
 };
 
 /* D7: the outcome of one reconnect attempt, in the order the checks run. */
 enum gw_reconnect {
-	GW_RECONNECT_OK, /* "reconnected" */
-	GW_RECONNECT_RATE_LIMITED, /* "rate-limited" */
+	GW_RECONNECT_OK,	      /* "reconnected" */
+	GW_RECONNECT_RATE_LIMITED,    /* "rate-limited" */
 	GW_RECONNECT_UNKNOWN_SESSION, /* "unknown-session" */
 	GW_RECONNECT_EXPIRED_SESSION, /* "expired-session" */
-	GW_RECONNECT_BAD_TOKEN, /* "bad-token" */
+	GW_RECONNECT_BAD_TOKEN,	      /* "bad-token" */
 	_GW_RECONNECT_MAX,
 };
 const char *gw_reconnect_to_string(enum gw_reconnect r);
 
 struct gw_sess {
-	struct gw_hnode node; /* in the active or the inactive table, by id */
+	struct gw_hnode node;	       /* in the active or the inactive table, by id */
 	struct gw_sess *older, *newer; /* inactive FIFO: expiry order (one timeout for all) */
 	char id[GW_SESS_ID_LEN + 1];
 	enum gw_sess_state state;
 	bool reconnectable; /* has a token: EAP-AnyConnect login */
 	struct secret *token;
-	struct in_addr addr; /* the lease, pinned for the session's whole life */
+	struct in_addr addr;	     /* the lease, pinned for the session's whole life */
 	char user[GW_SESS_USER_MAX]; /* the EAP identity ("Remote EAP id") */
-	uint32_t serial; /* the number IOS shows as "Session ID: 16" */
-	unsigned int reconnects; /* successful reconnects: capability R */
-	uint64_t sa; /* our SPI of the IKE SA carrying it; 0 when inactive */
-	usec_t created, changed; /* changed: last state move */
-	usec_t expires; /* inactive: when it is removed */
+	uint32_t serial;	     /* the number IOS shows as "Session ID: 16" */
+	unsigned int reconnects;     /* successful reconnects: capability R */
+	uint64_t sa;		     /* our SPI of the IKE SA carrying it; 0 when inactive */
+	usec_t created, changed;     /* changed: last state move */
+	usec_t expires;		     /* inactive: when it is removed */
 };
 
 /* The counters of `show crypto ikev2 stats reconnect`. */
@@ -73,17 +73,17 @@ struct gw_sess_stats {
 	uint64_t failed;
 	uint64_t by_reason[_GW_RECONNECT_MAX];
 	size_t active, inactive; /* reconnect-capable sessions */
-	size_t active_all; /* every active session, standard EAP included */
+	size_t active_all;	 /* every active session, standard EAP included */
 	size_t expired_ids;
 	size_t leases_free;
 };
 
 struct gw_sessdb_config {
 	struct in_addr pool_first, pool_last; /* network order */
-	usec_t reconnect_timeout; /* 0: sessions are never kept inactive */
-	unsigned int rl_fails; /* failed reconnects from one source ... */
-	usec_t rl_window; /* ... within this window ... */
-	usec_t rl_hold; /* ... hold the source this long (D7) */
+	usec_t reconnect_timeout;	      /* 0: sessions are never kept inactive */
+	unsigned int rl_fails;		      /* failed reconnects from one source ... */
+	usec_t rl_window;		      /* ... within this window ... */
+	usec_t rl_hold;			      /* ... hold the source this long (D7) */
 };
 
 struct gw_sessdb;

@@ -96,15 +96,15 @@ static void addr_port(const struct ike_addr *a, char *out, size_t cap)
 {
 	char ip[INET6_ADDRSTRLEN] = "?";
 
-	inet_ntop(a->family, a->family == AF_INET6 ? (const void *)&a->v6 : (const void *)&a->v4, ip,
-		  sizeof(ip));
+	inet_ntop(a->family, a->family == AF_INET6 ? (const void *)&a->v6 : (const void *)&a->v4,
+		  ip, sizeof(ip));
 	snprintf(out, cap, "%s/%u", ip, a->port);
 }
 
 static void ip_str(const struct ike_addr *a, char *out, size_t cap)
 {
-	inet_ntop(a->family, a->family == AF_INET6 ? (const void *)&a->v6 : (const void *)&a->v4, out,
-		  (socklen_t)cap);
+	inet_ntop(a->family, a->family == AF_INET6 ? (const void *)&a->v6 : (const void *)&a->v4,
+		  out, (socklen_t)cap);
 }
 
 /* D DPD (always, on demand), N NAT-T, R reconnect (after the first reconnect: technote) */
@@ -127,12 +127,15 @@ static usec_t age(const struct gw_show_ctx *ctx, const struct gw_show_sa *s)
 
 /* ---- show crypto session detail ---- */
 
-static void session_detail_text(FILE *out, const struct gw_show_ctx *ctx, const struct gw_show_sa *s)
+static void session_detail_text(FILE *out, const struct gw_show_ctx *ctx,
+				const struct gw_show_sa *s)
 {
-	char up[32], life[32], local[64], remote[64], peer[INET6_ADDRSTRLEN], id[2 * IKE_ID_MAX + 1],
-		caps[4], host[INET_ADDRSTRLEN];
+	char up[32], life[32], local[64], remote[64], peer[INET6_ADDRSTRLEN],
+		id[2 * IKE_ID_MAX + 1], caps[4], host[INET_ADDRSTRLEN];
 	usec_t a = age(ctx, s), ike_life = ctx->ike_lifetime_s * USEC_PER_SEC;
-	uint64_t child_left = ctx->child_lifetime_s > a / USEC_PER_SEC ? ctx->child_lifetime_s - a / USEC_PER_SEC : 0;
+	uint64_t child_left = ctx->child_lifetime_s > a / USEC_PER_SEC
+				      ? ctx->child_lifetime_s - a / USEC_PER_SEC
+				      : 0;
 
 	hms(a, up, sizeof(up));
 	hms(ike_life > a ? ike_life - a : 0, life, sizeof(life));
@@ -164,7 +167,8 @@ static void session_detail_text(FILE *out, const struct gw_show_ctx *ctx, const 
 		(unsigned long long)child_left);
 }
 
-static void session_detail_json(FILE *out, const struct gw_show_ctx *ctx, const struct gw_show_sa *s)
+static void session_detail_json(FILE *out, const struct gw_show_ctx *ctx,
+				const struct gw_show_sa *s)
 {
 	char local[64], remote[64], peer[INET6_ADDRSTRLEN], id[2 * IKE_ID_MAX + 1], caps[4],
 		host[INET_ADDRSTRLEN];
@@ -177,16 +181,19 @@ static void session_detail_json(FILE *out, const struct gw_show_ctx *ctx, const 
 	inet_ntop(AF_INET, &s->assigned, host, sizeof(host));
 	fprintf(out, "{\"interface\":\"Virtual-Access%u\",\"profile\":", s->serial);
 	gw_show_json_str(out, ctx->profile);
-	fprintf(out, ",\"uptime_s\":%llu,\"status\":\"UP-ACTIVE\",\"peer\":\"%s\",\"peer_port\":%u,",
+	fprintf(out,
+		",\"uptime_s\":%llu,\"status\":\"UP-ACTIVE\",\"peer\":\"%s\",\"peer_port\":%u,",
 		(unsigned long long)(age(ctx, s) / USEC_PER_SEC), peer, s->ike.path.remote.port);
 	fprintf(out, "\"phase1_id\":");
 	gw_show_json_str(out, id);
 	fprintf(out, ",\"session\":%u,\"session_id\":", s->serial);
 	gw_show_json_str(out, s->session_id);
-	fprintf(out, ",\"ike_local\":\"%s\",\"ike_remote\":\"%s\",\"capabilities\":\"%s\","
-		     "\"ipsec_flow\":\"permit ip 0.0.0.0/0.0.0.0 host %s\",\"assigned\":\"%s\","
-		     "\"pkts_decrypted\":%llu,\"pkts_encrypted\":%llu,\"drop_in\":%llu,\"drop_out\":%llu,"
-		     "\"bytes_in\":%llu,\"bytes_out\":%llu}",
+	fprintf(out,
+		",\"ike_local\":\"%s\",\"ike_remote\":\"%s\",\"capabilities\":\"%s\","
+		"\"ipsec_flow\":\"permit ip 0.0.0.0/0.0.0.0 host %s\",\"assigned\":\"%s\","
+		"\"pkts_decrypted\":%llu,\"pkts_encrypted\":%llu,\"drop_in\":%llu,\"drop_out\":%"
+		"llu,"
+		"\"bytes_in\":%llu,\"bytes_out\":%llu}",
 		local, remote, caps, host, host, (unsigned long long)s->pkts_in,
 		(unsigned long long)s->pkts_out, (unsigned long long)s->drop_in,
 		(unsigned long long)s->drop_out, (unsigned long long)s->bytes_in,
@@ -238,33 +245,39 @@ static void ikev2_text_sa(FILE *out, const struct gw_show_ctx *ctx, const struct
 	gw_show_format_id(&k->idi, id, sizeof(id));
 	gw_show_format_id(&k->idr, lid, sizeof(lid));
 	inet_ntop(AF_INET, &s->assigned, host, sizeof(host));
-	fprintf(out, "\nSession-id:%u, Status:UP-ACTIVE, IKE count:1, CHILD count:%d\n\n", s->serial,
-		k->has_child ? 1 : 0);
-	fprintf(out, "Tunnel-id Local                 Remote                fvrf/ivrf            Status\n");
+	fprintf(out, "\nSession-id:%u, Status:UP-ACTIVE, IKE count:1, CHILD count:%d\n\n",
+		s->serial, k->has_child ? 1 : 0);
+	fprintf(out, "Tunnel-id Local                 Remote                fvrf/ivrf            "
+		     "Status\n");
 	fprintf(out, "1         %-21s %-21s none/none            READY\n", local, remote);
-	fprintf(out, "      Encr: %s, keysize: %u, PRF: %s, Hash: %s, DH Grp:%u, Auth sign: %s, Auth verify: %s\n",
+	fprintf(out,
+		"      Encr: %s, keysize: %u, PRF: %s, Hash: %s, DH Grp:%u, Auth sign: %s, Auth "
+		"verify: %s\n",
 		encr_name(k->suite.encr), k->suite.encr_keylen, prf_name(k->suite.prf),
 		k->suite.encr == IKE_ENCR_AES_GCM_16 ? "None" : prf_name(k->suite.prf), k->suite.dh,
 		s->auth_sign, s->auth_verify);
-	fprintf(out, "      Life/Active Time: %llu/%llu sec\n", (unsigned long long)ctx->ike_lifetime_s,
+	fprintf(out, "      Life/Active Time: %llu/%llu sec\n",
+		(unsigned long long)ctx->ike_lifetime_s,
 		(unsigned long long)(age(ctx, s) / USEC_PER_SEC));
 	fprintf(out, "      CE id: %u, Session-id: %u\n", 1000 + s->serial, s->serial);
 	fprintf(out, "      Status Description: Negotiation done\n");
-	fprintf(out, "      Local spi: %016llX       Remote spi: %016llX\n", (unsigned long long)k->spi_r,
-		(unsigned long long)k->spi_i);
+	fprintf(out, "      Local spi: %016llX       Remote spi: %016llX\n",
+		(unsigned long long)k->spi_r, (unsigned long long)k->spi_i);
 	fprintf(out, "      Local id: %s\n", lid);
 	fprintf(out, "      Remote id: %s\n", id);
 	if (s->eap_id[0] && strcmp(s->auth_verify, "PSK") != 0)
 		fprintf(out, "      Remote EAP id: %s\n", s->eap_id);
 	fprintf(out, "      Local window:      5              Remote window:      %u\n",
 		k->peer_window ? k->peer_window : 1);
-	fprintf(out, "      DPD configured for %u seconds, retry %u\n", ctx->dpd_interval, ctx->dpd_retry);
+	fprintf(out, "      DPD configured for %u seconds, retry %u\n", ctx->dpd_interval,
+		ctx->dpd_retry);
 	if (k->frag_rfc7383 || k->frag_cisco)
 		fprintf(out, "      Fragmentation configured (MTU %u).\n", ctx->frag_mtu);
 	else
 		fprintf(out, "      Fragmentation not configured.\n");
 	fprintf(out, "      Extended Authentication not configured.\n");
-	fprintf(out, "      NAT-T is %s\n", k->peer_behind_nat || k->natt ? "detected outside" : "not detected");
+	fprintf(out, "      NAT-T is %s\n",
+		k->peer_behind_nat || k->natt ? "detected outside" : "not detected");
 	fprintf(out, "      Cisco Trust Security SGT is disabled\n");
 	fprintf(out, "      Assigned host addr: %s\n", host);
 	fprintf(out, "      Initiator of SA : No\n");
@@ -279,8 +292,9 @@ static void ikev2_text_sa(FILE *out, const struct gw_show_ctx *ctx, const struct
 	fprintf(out, "          ESP spi in/out: 0x%X/0x%X\n", k->child_spi_in, k->child_spi_out);
 	fprintf(out, "          AH spi in/out: 0x0/0x0\n");
 	fprintf(out, "          CPI in/out: 0x0/0x0\n");
-	fprintf(out, "          Encr: %s, keysize: %u, esp_hmac: %s\n", encr_name(k->child_suite.encr),
-		k->child_suite.encr_keylen, integ_name(k->child_suite.integ));
+	fprintf(out, "          Encr: %s, keysize: %u, esp_hmac: %s\n",
+		encr_name(k->child_suite.encr), k->child_suite.encr_keylen,
+		integ_name(k->child_suite.integ));
 	fprintf(out, "          ah_hmac: None, comp: IPCOMP_NONE, mode tunnel\n");
 }
 
@@ -297,10 +311,12 @@ static void ikev2_json_sa(FILE *out, const struct gw_show_ctx *ctx, const struct
 	inet_ntop(AF_INET, &s->assigned, host, sizeof(host));
 	selector(k->tsr_start, k->tsr_end, sel_l, sizeof(sel_l));
 	selector(k->tsi_start, k->tsi_end, sel_r, sizeof(sel_r));
-	fprintf(out, "{\"session\":%u,\"status\":\"UP-ACTIVE\",\"local\":\"%s\",\"remote\":\"%s\","
-		     "\"encr\":\"%s\",\"keysize\":%u,\"prf\":\"%s\",\"dh_group\":%u,\"auth_sign\":\"%s\","
-		     "\"auth_verify\":\"%s\",\"active_time_s\":%llu,\"local_spi\":\"%016llX\","
-		     "\"remote_spi\":\"%016llX\",\"local_id\":",
+	fprintf(out,
+		"{\"session\":%u,\"status\":\"UP-ACTIVE\",\"local\":\"%s\",\"remote\":\"%s\","
+		"\"encr\":\"%s\",\"keysize\":%u,\"prf\":\"%s\",\"dh_group\":%u,\"auth_sign\":\"%"
+		"s\","
+		"\"auth_verify\":\"%s\",\"active_time_s\":%llu,\"local_spi\":\"%016llX\","
+		"\"remote_spi\":\"%016llX\",\"local_id\":",
 		s->serial, local, remote, encr_name(k->suite.encr), k->suite.encr_keylen,
 		prf_name(k->suite.prf), k->suite.dh, s->auth_sign, s->auth_verify,
 		(unsigned long long)(age(ctx, s) / USEC_PER_SEC), (unsigned long long)k->spi_r,
@@ -310,12 +326,15 @@ static void ikev2_json_sa(FILE *out, const struct gw_show_ctx *ctx, const struct
 	gw_show_json_str(out, id);
 	fprintf(out, ",\"remote_eap_id\":");
 	gw_show_json_str(out, s->eap_id);
-	fprintf(out, ",\"dpd_interval\":%u,\"dpd_retry\":%u,\"nat_t\":%s,\"assigned\":\"%s\","
-		     "\"peer_type\":\"%s\",\"child\":{\"local_selector\":\"%s\",\"remote_selector\":\"%s\","
-		     "\"esp_spi_in\":\"0x%X\",\"esp_spi_out\":\"0x%X\",\"encr\":\"%s\",\"esp_hmac\":\"%s\"}}",
-		ctx->dpd_interval, ctx->dpd_retry, k->peer_behind_nat || k->natt ? "true" : "false", host,
-		s->anyconnect ? "AnyConnect" : "IKEv2", sel_l, sel_r, k->child_spi_in, k->child_spi_out,
-		encr_name(k->child_suite.encr), integ_name(k->child_suite.integ));
+	fprintf(out,
+		",\"dpd_interval\":%u,\"dpd_retry\":%u,\"nat_t\":%s,\"assigned\":\"%s\","
+		"\"peer_type\":\"%s\",\"child\":{\"local_selector\":\"%s\",\"remote_selector\":\"%"
+		"s\","
+		"\"esp_spi_in\":\"0x%X\",\"esp_spi_out\":\"0x%X\",\"encr\":\"%s\",\"esp_hmac\":\"%"
+		"s\"}}",
+		ctx->dpd_interval, ctx->dpd_retry, k->peer_behind_nat || k->natt ? "true" : "false",
+		host, s->anyconnect ? "AnyConnect" : "IKEv2", sel_l, sel_r, k->child_spi_in,
+		k->child_spi_out, encr_name(k->child_suite.encr), integ_name(k->child_suite.integ));
 }
 
 void gw_show_ikev2_session_detailed(FILE *out, const struct gw_show_ctx *ctx,
@@ -341,7 +360,8 @@ void gw_show_ikev2_stats_reconnect(FILE *out, const struct gw_sess_stats *st, bo
 {
 	if (json) {
 		fprintf(out,
-			"{\"total\":%llu,\"success\":%llu,\"failed\":%llu,\"active\":%zu,\"inactive\":%zu,"
+			"{\"total\":%llu,\"success\":%llu,\"failed\":%llu,\"active\":%zu,"
+			"\"inactive\":%zu,"
 			"\"rate_limited\":%llu,\"unknown_session\":%llu,\"expired_session\":%llu,"
 			"\"bad_token\":%llu}\n",
 			(unsigned long long)st->total, (unsigned long long)st->success,

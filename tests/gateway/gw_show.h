@@ -25,20 +25,20 @@ struct gw_show_sa {
 	struct in_addr assigned;
 	/* the IKE SA */
 	struct ike_sa_info ike;
-	const char *auth_sign; /* "RSA", "ECDSA" */
+	const char *auth_sign;	 /* "RSA", "ECDSA" */
 	const char *auth_verify; /* "AnyConnect-EAP", "EAP-MSCHAPv2", "EAP-MD5", "PSK" */
-	bool anyconnect; /* PEER TYPE: AnyConnect */
+	bool anyconnect;	 /* PEER TYPE: AnyConnect */
 	/* the Child SA's packets (data plane) */
 	uint64_t pkts_in, pkts_out, drop_in, drop_out, bytes_in, bytes_out;
 };
 
 struct gw_show_ctx {
-	const char *profile; /* "AnyConnect-EAP" */
-	usec_t now; /* CLOCK_BOOTTIME, same clock as ike_sa_info times */
+	const char *profile;		      /* "AnyConnect-EAP" */
+	usec_t now;			      /* CLOCK_BOOTTIME, same clock as ike_sa_info times */
 	unsigned int dpd_interval, dpd_retry; /* s */
 	unsigned int frag_mtu;
-	uint64_t ike_lifetime_s; /* 86400 */
-	uint64_t child_lifetime_s; /* 3600 */
+	uint64_t ike_lifetime_s;    /* 86400 */
+	uint64_t child_lifetime_s;  /* 3600 */
 	uint64_t child_lifetime_kb; /* 4608000 */
 };
 

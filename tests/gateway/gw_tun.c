@@ -25,7 +25,7 @@
 
 int gw_tun_open(const char *name, unsigned int mtu, int *ret_fd, int *ret_ifindex)
 {
-	struct ifreq ifr = { 0 };
+	struct ifreq ifr = {0};
 	int fd, s, r;
 
 	if (strlen(name) >= IFNAMSIZ)
@@ -74,7 +74,7 @@ static int route_add(int nl, uint32_t prefix, unsigned int len, int ifindex)
 		struct nlmsghdr h;
 		struct rtmsg rt;
 		char attrs[64];
-	} req = { 0 };
+	} req = {0};
 	char buf[512];
 	struct nlmsghdr *ack = (struct nlmsghdr *)buf;
 	uint32_t dst = htonl(prefix), oif = (uint32_t)ifindex;

@@ -46,31 +46,50 @@ struct opts {
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "ctl", required_argument, NULL, 's' },
-		{ "foreground", no_argument, NULL, 'f' },
-		{ "lab", required_argument, NULL, 'l' },
-		{ "address", required_argument, NULL, 'a' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "check", no_argument, NULL, 'k' },
-		{ "hash-password", required_argument, NULL, 'p' },
-		{ "help", no_argument, NULL, 'h' },
+		{"config", required_argument, NULL, 'c'},
+		{"ctl", required_argument, NULL, 's'},
+		{"foreground", no_argument, NULL, 'f'},
+		{"lab", required_argument, NULL, 'l'},
+		{"address", required_argument, NULL, 'a'},
+		{"json", no_argument, NULL, 'j'},
+		{"check", no_argument, NULL, 'k'},
+		{"hash-password", required_argument, NULL, 'p'},
+		{"help", no_argument, NULL, 'h'},
 		{},
 	};
 	int c;
 
 	while ((c = getopt_long(argc, argv, "+c:s:fl:a:jkp:h", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'c': o->config = optarg; break;
-		case 's': o->ctl = optarg; break;
-		case 'f': o->foreground = true; break;
-		case 'l': o->lab = optarg; break;
-		case 'a': o->address = optarg; break;
-		case 'j': o->json = true; break;
-		case 'k': o->check = true; break;
-		case 'p': o->hash_user = optarg; break;
-		case 'h': usage(stdout); exit(0);
-		default: return -EINVAL;
+		case 'c':
+			o->config = optarg;
+			break;
+		case 's':
+			o->ctl = optarg;
+			break;
+		case 'f':
+			o->foreground = true;
+			break;
+		case 'l':
+			o->lab = optarg;
+			break;
+		case 'a':
+			o->address = optarg;
+			break;
+		case 'j':
+			o->json = true;
+			break;
+		case 'k':
+			o->check = true;
+			break;
+		case 'p':
+			o->hash_user = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			return -EINVAL;
 		}
 	}
 	return 0;
@@ -106,7 +125,8 @@ static int run_hash_password(const struct opts *o)
 	r = gw_conf_hash_password(o->hash_user, line, stdout);
 	secret_wipe(line, sizeof(line));
 	if (r < 0) {
-		fprintf(stderr, "anyroam-gw: cannot hash for user '%s': %s\n", o->hash_user, err_str(r));
+		fprintf(stderr, "anyroam-gw: cannot hash for user '%s': %s\n", o->hash_user,
+			err_str(r));
 		return 1;
 	}
 	return 0;
@@ -130,7 +150,8 @@ static int run_config(const struct opts *o)
 		free(conf);
 		return 1;
 	}
-	rc = o->check ? 0 : gw_daemon_run(conf, o->ctl ? o->ctl : GW_CTL_DEFAULT_PATH, o->foreground);
+	rc = o->check ? 0
+		      : gw_daemon_run(conf, o->ctl ? o->ctl : GW_CTL_DEFAULT_PATH, o->foreground);
 	gw_conf_done(conf);
 	free(conf);
 	return rc;
@@ -138,7 +159,7 @@ static int run_config(const struct opts *o)
 
 int main(int argc, char **argv)
 {
-	struct opts o = { 0 };
+	struct opts o = {0};
 
 	if (parse_opts(argc, argv, &o) < 0) {
 		usage(stderr);

@@ -22,10 +22,10 @@
 #include "tests/gateway/gw_lab.h"
 #include "tests/gateway/gw_md4.h"
 
-#define MIN_TAIL                                               \
-	"ip local pool P 10.0.0.5 10.0.0.9\n"                  \
-	"crypto ikev2 profile X\n"                             \
-	" pki certificate /c.pem\n"                            \
+#define MIN_TAIL                              \
+	"ip local pool P 10.0.0.5 10.0.0.9\n" \
+	"crypto ikev2 profile X\n"            \
+	" pki certificate /c.pem\n"           \
 	" pki key /k.pem\n"
 
 static int parse(struct gw_conf *c, const char *text, struct gw_conf_error *err)
@@ -46,8 +46,8 @@ static void md4_rfc1320_vectors(void **state)
 	gw_md4("abc", 3, out);
 	hex_encode(out, 16, hex, 0);
 	assert_string_equal(hex, "a448017aaf21d8525fc10ae87aa6729d");
-	gw_md4("12345678901234567890123456789012345678901234567890123456789012345678901234567890", 80,
-	       out);
+	gw_md4("12345678901234567890123456789012345678901234567890123456789012345678901234567890",
+	       80, out);
 	hex_encode(out, 16, hex, 0);
 	assert_string_equal(hex, "e33b4ddc9c38f2199c3e7b164fcc0536");
 }
@@ -118,7 +118,8 @@ static void seed_config_parses(void **state)
 		"no ip http server\n"
 		"no ip http secure-server\n"
 		"!\n"
-		"crypto vpn anyconnect bootflash:cisco-secure-client-win-5.1.8.105-webdeploy-k9.pkg sequence\n"
+		"crypto vpn anyconnect "
+		"bootflash:cisco-secure-client-win-5.1.8.105-webdeploy-k9.pkg sequence\n"
 		"crypto vpn anyconnect profile acvpn bootflash:acvpn.xml\n"
 		"!\n"
 		"crypto ipsec transform-set TSET esp-aes 256 esp-sha384-hmac\n"
@@ -247,22 +248,26 @@ static void bad_lines_name_the_line(void **state)
 		unsigned int line;
 		const char *needle;
 	} cases[] = {
-		{ "username a password 0 x\nfoo bar\n", 2, "unknown command 'foo'" },
-		{ "ip local pool P 10.0.0.9 10.0.0.5\n", 1, "empty" },
-		{ "ip local pool P 10.0.0.300 10.0.0.5\n", 1, "not an IPv4 address" },
-		{ "\n\ncrypto ikev2 proposal default\n group 19 5\n", 4, "group 5" },
-		{ "crypto ikev2 profile X\n dpd 45\n", 2, "dpd" },
-		{ "crypto ikev2 profile X\n reconnect timeout 0\n", 2, "from 10 to 86400" },
-		{ "ip access-list standard A\n 10 permit 10.0.0.0 0.255.0.255\n", 2, "not contiguous" },
-		{ " pool X\n", 1, "outside a block" },
-		{ "username u secret 8 abc\n", 1, "SALT$HASH" },
-		{ "username u password 7 08701E1D\n", 1, "only 'password 0'" },
-		{ "username u nthash 1234\n", 1, "32 hex digits" },
-		{ "listen address 10.0.0.1 port 70000\n", 1, "from 1 to 65535" },
-		{ "crypto ikev2 policy default\n proposal other\n", 2, "not defined" },
-		{ "crypto ipsec transform-set T esp-des\n", 1, "transform-set" },
-		{ "username u password 0 x\x01y\n", 1, "control character" },
-		{ "username a password 0 x\n", 0, "no 'ip local pool'" },
+		{"username a password 0 x\nfoo bar\n", 2, "unknown command 'foo'"},
+		{"ip local pool P 10.0.0.9 10.0.0.5\n", 1, "empty"},
+		{"ip local pool P 10.0.0.300 10.0.0.5\n", 1, "not an IPv4 address"},
+		{"\n\ncrypto ikev2 proposal default\n group 19 5\n", 4, "group 5"},
+		{"crypto ikev2 profile X\n dpd 45\n", 2, "dpd"},
+		{"crypto ikev2 profile X\n reconnect timeout 0\n", 2, "from 10 to 86400"},
+		{"ip access-list standard A\n 10 permit 10.0.0.0 0.255.0.255\n", 2,
+		 "not contiguous"},
+		{" pool X\n", 1, "outside a block"},
+		{"username u secret 8 abc\n", 1, "SALT$HASH"},
+		{"username u password 7 08701E1D\n", 1, "only 'password 0'"},
+		{"username u nthash 1234\n", 1, "32 hex digits"},
+		{"listen address 10.0.0.1 port 70000\n", 1, "from 1 to 65535"},
+		{"crypto ikev2 policy default\n proposal other\n", 2, "not defined"},
+		{"crypto ipsec transform-set T esp-des\n", 1, "transform-set"},
+		{"username u password 0 x\x01y\n", 1, "control character"},
+		{"username a password 0 x\n", 0, "no 'ip local pool'"},
+		{"crypto ikev2 authorization policy A\n pool OTHER\n" MIN_TAIL
+		 "username a password 0 x\n",
+		 0, "pool 'OTHER' is not"},
 	};
 	struct gw_conf c;
 	struct gw_conf_error err;

@@ -68,8 +68,8 @@ static int handler(void *ud, const struct gw_ctl_request *req, FILE *out)
 static void round_trip(void **state)
 {
 	char dir[] = "/tmp/test_gw_ctl.XXXXXX", path[256], out[512];
-	char *show[] = { "show", "crypto", "ikev2", "stats", "reconnect" };
-	char *clear[] = { "clear", "crypto", "session", "XYZ" };
+	char *show[] = {"show", "crypto", "ikev2", "stats", "reconnect"};
+	char *clear[] = {"clear", "crypto", "session", "XYZ"};
 	int lfd, pfd[2], status;
 	pid_t pid;
 	ssize_t n;
@@ -85,8 +85,8 @@ static void round_trip(void **state)
 		if (pid == 0) {
 			dup2(pfd[1], 1);
 			dup2(pfd[1], 2);
-			int rc = round == 0 ? gw_ctl_client_run(path, true, 5, show) :
-					      gw_ctl_client_run(path, false, 4, clear);
+			int rc = round == 0 ? gw_ctl_client_run(path, true, 5, show)
+					    : gw_ctl_client_run(path, false, 4, clear);
 
 			fflush(stdout);
 			fflush(stderr);
@@ -94,7 +94,7 @@ static void round_trip(void **state)
 		}
 		close(pfd[1]);
 		for (int i = 0; i < 100; i++) { /* the listening socket is non-blocking */
-			struct pollfd p = { .fd = lfd, .events = POLLIN };
+			struct pollfd p = {.fd = lfd, .events = POLLIN};
 
 			if (poll(&p, 1, 50) == 1) {
 				gw_ctl_serve_one(lfd, handler, NULL);

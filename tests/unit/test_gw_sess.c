@@ -51,7 +51,8 @@ static void ids_and_tokens_have_the_d4_shape(void **state)
 	assert_int_equal(gw_sessdb_login(db, 0, "test", true, 2, &b), 0);
 	assert_int_equal(strlen(a->id), GW_SESS_ID_LEN);
 	for (i = 0; i < GW_SESS_ID_LEN; i++)
-		assert_true((a->id[i] >= 'A' && a->id[i] <= 'Z') || (a->id[i] >= 'a' && a->id[i] <= 'z'));
+		assert_true((a->id[i] >= 'A' && a->id[i] <= 'Z') ||
+			    (a->id[i] >= 'a' && a->id[i] <= 'z'));
 	assert_string_not_equal(a->id, b->id);
 	assert_int_equal(secret_len(a->token), GW_SESS_TOKEN_LEN);
 	for (i = 0; i < GW_SESS_TOKEN_LEN; i++) {
@@ -108,8 +109,9 @@ static void reconnect_while_active_replaces_the_sa(void **state)
 
 	(void)state;
 	assert_int_equal(gw_sessdb_login(db, 0, "test", true, 0xaa, &s), 0);
-	assert_int_equal(gw_sessdb_reconnect_lookup(db, SEC, ip("10.0.0.1"), s->id, GW_SESS_ID_LEN, &r),
-			 GW_RECONNECT_OK);
+	assert_int_equal(
+		gw_sessdb_reconnect_lookup(db, SEC, ip("10.0.0.1"), s->id, GW_SESS_ID_LEN, &r),
+		GW_RECONNECT_OK);
 	gw_sessdb_reconnect_done(db, SEC, r, 0xbb, &old);
 	assert_int_equal(old, 0xaa); /* the caller sends Delete on it once */
 	assert_null(gw_sessdb_find_sa(db, 0xaa));
@@ -133,14 +135,16 @@ static void failures_follow_d7(void **state)
 
 	(void)state;
 	assert_int_equal(gw_sessdb_login(db, 0, "test", true, 1, &s), 0);
-	assert_int_equal(gw_sessdb_reconnect_lookup(db, 0, ip("10.0.0.1"), "nosuchsessionxxxxx", 18, &r),
-			 GW_RECONNECT_UNKNOWN_SESSION);
+	assert_int_equal(
+		gw_sessdb_reconnect_lookup(db, 0, ip("10.0.0.1"), "nosuchsessionxxxxx", 18, &r),
+		GW_RECONNECT_UNKNOWN_SESSION);
 	assert_null(r);
 	assert_int_equal(gw_sessdb_reconnect_lookup(db, 0, ip("10.0.0.1"), "short", 5, &r),
 			 GW_RECONNECT_UNKNOWN_SESSION);
 	/* bad token: lookup succeeds, the caller's AUTH check fails */
-	assert_int_equal(gw_sessdb_reconnect_lookup(db, 0, ip("10.0.0.1"), s->id, GW_SESS_ID_LEN, &r),
-			 GW_RECONNECT_OK);
+	assert_int_equal(
+		gw_sessdb_reconnect_lookup(db, 0, ip("10.0.0.1"), s->id, GW_SESS_ID_LEN, &r),
+		GW_RECONNECT_OK);
 	gw_sessdb_reconnect_failed(db, 0, ip("10.0.0.1"), GW_RECONNECT_BAD_TOKEN);
 	/* expire: inactive for 900 s, then the ID is remembered as expired */
 	memcpy(id, s->id, sizeof(id));
@@ -149,8 +153,9 @@ static void failures_follow_d7(void **state)
 	assert_non_null(gw_sessdb_find(db, id, GW_SESS_ID_LEN));
 	gw_sessdb_tick(db, 900 * SEC);
 	assert_null(gw_sessdb_find(db, id, GW_SESS_ID_LEN));
-	assert_int_equal(gw_sessdb_reconnect_lookup(db, 901 * SEC, ip("10.0.0.2"), id, GW_SESS_ID_LEN, &r),
-			 GW_RECONNECT_EXPIRED_SESSION);
+	assert_int_equal(
+		gw_sessdb_reconnect_lookup(db, 901 * SEC, ip("10.0.0.2"), id, GW_SESS_ID_LEN, &r),
+		GW_RECONNECT_EXPIRED_SESSION);
 	gw_sessdb_get_stats(db, &st);
 	assert_int_equal(st.total, 4);
 	assert_int_equal(st.failed, 4);
@@ -178,16 +183,20 @@ static void rate_limit_holds_a_source(void **state)
 	(void)state;
 	assert_int_equal(gw_sessdb_login(db, 0, "test", true, 1, &s), 0);
 	for (i = 0; i < 5; i++)
-		assert_int_equal(gw_sessdb_reconnect_lookup(db, i * SEC, ip("10.0.0.9"), "x", 1, &r),
-				 GW_RECONNECT_UNKNOWN_SESSION);
-	assert_int_equal(gw_sessdb_reconnect_lookup(db, 5 * SEC, ip("10.0.0.9"), s->id, GW_SESS_ID_LEN, &r),
-			 GW_RECONNECT_RATE_LIMITED);
+		assert_int_equal(
+			gw_sessdb_reconnect_lookup(db, i * SEC, ip("10.0.0.9"), "x", 1, &r),
+			GW_RECONNECT_UNKNOWN_SESSION);
+	assert_int_equal(
+		gw_sessdb_reconnect_lookup(db, 5 * SEC, ip("10.0.0.9"), s->id, GW_SESS_ID_LEN, &r),
+		GW_RECONNECT_RATE_LIMITED);
 	/* another source is not held */
-	assert_int_equal(gw_sessdb_reconnect_lookup(db, 5 * SEC, ip("10.0.0.8"), s->id, GW_SESS_ID_LEN, &r),
-			 GW_RECONNECT_OK);
+	assert_int_equal(
+		gw_sessdb_reconnect_lookup(db, 5 * SEC, ip("10.0.0.8"), s->id, GW_SESS_ID_LEN, &r),
+		GW_RECONNECT_OK);
 	/* the hold ends after 60 s */
-	assert_int_equal(gw_sessdb_reconnect_lookup(db, 65 * SEC, ip("10.0.0.9"), s->id, GW_SESS_ID_LEN, &r),
-			 GW_RECONNECT_OK);
+	assert_int_equal(
+		gw_sessdb_reconnect_lookup(db, 65 * SEC, ip("10.0.0.9"), s->id, GW_SESS_ID_LEN, &r),
+		GW_RECONNECT_OK);
 	gw_sessdb_get_stats(db, &st);
 	assert_int_equal(st.by_reason[GW_RECONNECT_RATE_LIMITED], 1);
 	gw_sessdb_tick(db, 1000 * SEC); /* sweeps the stale entry */

@@ -41,8 +41,8 @@ static void fill_reconnected(struct gw_show_sa *s)
 	inet_pton(AF_INET, "192.168.20.5", &s->assigned);
 	s->ike.spi_i = 0xF2586DF08F2A8308ULL;
 	s->ike.spi_r = 0x33F57D418CFAFEBDULL;
-	s->ike.suite = (struct ike_suite){ IKE_ENCR_AES_CBC, 256, IKE_INTEG_HMAC_SHA2_512_256,
-					   IKE_PRF_HMAC_SHA2_512, 19 };
+	s->ike.suite = (struct ike_suite){IKE_ENCR_AES_CBC, 256, IKE_INTEG_HMAC_SHA2_512_256,
+					  IKE_PRF_HMAC_SHA2_512, 19};
 	s->ike.path.local.family = s->ike.path.remote.family = AF_INET;
 	inet_pton(AF_INET, "10.106.45.225", &s->ike.path.local.v4);
 	s->ike.path.local.port = 4500;
@@ -59,7 +59,8 @@ static void fill_reconnected(struct gw_show_sa *s)
 	s->ike.has_child = true;
 	s->ike.child_spi_in = 0x38ADBE12;
 	s->ike.child_spi_out = 0xE3E00C0E;
-	s->ike.child_suite = (struct ike_suite){ IKE_ENCR_AES_CBC, 256, IKE_INTEG_HMAC_SHA2_384_192, 0, 0 };
+	s->ike.child_suite =
+		(struct ike_suite){IKE_ENCR_AES_CBC, 256, IKE_INTEG_HMAC_SHA2_384_192, 0, 0};
 	inet_pton(AF_INET, "0.0.0.0", &s->ike.tsr_start);
 	inet_pton(AF_INET, "255.255.255.255", &s->ike.tsr_end);
 	s->ike.tsi_start = s->ike.tsi_end = s->assigned;
@@ -69,8 +70,8 @@ static void fill_reconnected(struct gw_show_sa *s)
 	s->pkts_in = s->pkts_out = 22;
 }
 
-static char *render(void (*fn)(FILE *, const struct gw_show_ctx *, const struct gw_show_sa *, size_t,
-			       bool),
+static char *render(void (*fn)(FILE *, const struct gw_show_ctx *, const struct gw_show_sa *,
+			       size_t, bool),
 		    const struct gw_show_sa *s, bool json)
 {
 	char *text = NULL;
@@ -96,7 +97,8 @@ static void session_detail_has_the_technote_fields(void **state)
 	assert_non_null(strstr(t, "Session status: UP-ACTIVE\n"));
 	assert_non_null(strstr(t, "Peer: 10.106.69.69 port 54626 fvrf: (none) ivrf: (none)\n"));
 	assert_non_null(strstr(t, "Phase1_id: 724955484B63634452695574465441547771\n"));
-	assert_non_null(strstr(t, "IKEv2 SA: local 10.106.45.225/4500 remote 10.106.69.69/54626 Active\n"));
+	assert_non_null(
+		strstr(t, "IKEv2 SA: local 10.106.45.225/4500 remote 10.106.69.69/54626 Active\n"));
 	assert_non_null(strstr(t, "Capabilities:DNR connid:1 lifetime:23:59:58\n"));
 	assert_non_null(strstr(t, "IPSEC FLOW: permit ip 0.0.0.0/0.0.0.0 host 192.168.20.5\n"));
 	assert_non_null(strstr(t, "Inbound:  #pkts dec'ed 22 drop 0 life (KB/Sec) 4608000/3598\n"));
@@ -121,9 +123,11 @@ static void ikev2_detailed_has_the_technote_fields(void **state)
 	(void)state;
 	fill_reconnected(&s);
 	t = render(gw_show_ikev2_session_detailed, &s, false);
-	assert_non_null(strstr(t, "Encr: AES-CBC, keysize: 256, PRF: SHA512, Hash: SHA512, DH Grp:19, "
-				  "Auth sign: RSA, Auth verify: PSK\n"));
-	assert_non_null(strstr(t, "Local spi: 33F57D418CFAFEBD       Remote spi: F2586DF08F2A8308\n"));
+	assert_non_null(strstr(t,
+			       "Encr: AES-CBC, keysize: 256, PRF: SHA512, Hash: SHA512, DH Grp:19, "
+			       "Auth sign: RSA, Auth verify: PSK\n"));
+	assert_non_null(
+		strstr(t, "Local spi: 33F57D418CFAFEBD       Remote spi: F2586DF08F2A8308\n"));
 	assert_non_null(strstr(t, "Local id: 10.106.45.225\n"));
 	assert_non_null(strstr(t, "Remote id: 724955484B63634452695574465441547771\n"));
 	assert_null(strstr(t, "Remote EAP id")); /* a PSK reconnect has no EAP */
@@ -150,7 +154,7 @@ static void ikev2_detailed_has_the_technote_fields(void **state)
 
 static void stats_reconnect_matches_the_technote(void **state)
 {
-	struct gw_sess_stats st = { .total = 1, .success = 1, .active = 1 };
+	struct gw_sess_stats st = {.total = 1, .success = 1, .active = 1};
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);

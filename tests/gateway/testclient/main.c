@@ -56,7 +56,8 @@ static int verify_certs(void *ud, uint64_t sa, const struct ike_der *certs, size
 	struct client *c = ud;
 	const uint8_t *ders[IKE_CERT_CHAIN_MAX];
 	size_t lens[IKE_CERT_CHAIN_MAX], i;
-	struct ike_cert_policy pol = { .host = c->server, .trust = c->trust, .verify_time = time(NULL) };
+	struct ike_cert_policy pol = {
+		.host = c->server, .trust = c->trust, .verify_time = time(NULL)};
 	EVP_PKEY *key = NULL;
 	char *msg = NULL;
 	int r;
@@ -65,7 +66,8 @@ static int verify_certs(void *ud, uint64_t sa, const struct ike_der *certs, size
 		ders[i] = certs[i].data, lens[i] = certs[i].len;
 	r = ike_cert_verify(&pol, ders, lens, i, &key, &msg);
 	if (r < 0)
-		fprintf(stderr, "testclient: gateway certificate refused: %s\n", msg ? msg : err_str(r));
+		fprintf(stderr, "testclient: gateway certificate refused: %s\n",
+			msg ? msg : err_str(r));
 	EVP_PKEY_free(key);
 	free(msg);
 	return r;
@@ -110,9 +112,9 @@ static int answer_form(struct client *c)
 
 	for (i = 0; f && i < f->n_fields && n < 8; i++) {
 		if (f->fields[i].type == EAP_FIELD_TEXT)
-			ans[n++] = (struct eap_answer){ f->fields[i].name, user };
+			ans[n++] = (struct eap_answer){f->fields[i].name, user};
 		else if (f->fields[i].type == EAP_FIELD_PASSWORD)
-			ans[n++] = (struct eap_answer){ f->fields[i].name, c->password };
+			ans[n++] = (struct eap_answer){f->fields[i].name, c->password};
 	}
 	r = eap_peer_answer(c->eap, ans, n);
 	secret_free(user);
@@ -140,7 +142,8 @@ static void eap_in(struct client *c, const struct ike_action *a)
 			c->failed = true;
 		return;
 	}
-	fprintf(stderr, "testclient: login refused: %s\n", o->last_error ? o->last_error : err_str(r));
+	fprintf(stderr, "testclient: login refused: %s\n",
+		o->last_error ? o->last_error : err_str(r));
 	c->failed = true;
 }
 
@@ -186,7 +189,7 @@ static void receive(struct client *c)
 	uint8_t buf[65536];
 	struct sockaddr_in from;
 	socklen_t fl = sizeof(from);
-	struct ike_dgram dg = { .local = c->local };
+	struct ike_dgram dg = {.local = c->local};
 	ssize_t n = recvfrom(c->fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl);
 	size_t off = 0;
 
@@ -197,7 +200,8 @@ static void receive(struct client *c)
 			return;
 		off = 4;
 	}
-	dg.remote = (struct ike_addr){ .family = AF_INET, .port = ntohs(from.sin_port), .v4 = from.sin_addr };
+	dg.remote = (struct ike_addr){
+		.family = AF_INET, .port = ntohs(from.sin_port), .v4 = from.sin_addr};
 	(void)ike_input(c->ike, clock_boottime_now(), &dg, buf + off, (size_t)n - off);
 }
 
@@ -213,18 +217,22 @@ static int open_socket(struct client *c)
 	if (connect(c->fd, (struct sockaddr *)&c->gw, sizeof(c->gw)) < 0 ||
 	    getsockname(c->fd, (struct sockaddr *)&sin, &len) < 0)
 		return -errno;
-	c->local = (struct ike_addr){ .family = AF_INET, .port = ntohs(sin.sin_port), .v4 = sin.sin_addr };
+	c->local = (struct ike_addr){
+		.family = AF_INET, .port = ntohs(sin.sin_port), .v4 = sin.sin_addr};
 	sin.sin_family = AF_UNSPEC;
-	(void)connect(c->fd, (struct sockaddr *)&sin, sizeof(sin)); /* dissolve: answers come from 4500 */
+	(void)connect(c->fd, (struct sockaddr *)&sin,
+		      sizeof(sin)); /* dissolve: answers come from 4500 */
 	return 0;
 }
 
 static int start(struct client *c)
 {
-	struct ike_initiator_config ic = { .auth = IKE_AUTH_MODE_EAP, .ke_group = 19, .cisco_compat = true };
-	struct ike_hooks hooks = { .verify_peer_certs = verify_certs };
-	struct eap_peer_config ec = { .methods = EAP_METHOD_BIT(EAP_METHOD_ANYCONNECT), .rng = &rng_system,
-				      .client = { .version = "5.1.8.105", .device_type = "x86_64" } };
+	struct ike_initiator_config ic = {
+		.auth = IKE_AUTH_MODE_EAP, .ke_group = 19, .cisco_compat = true};
+	struct ike_hooks hooks = {.verify_peer_certs = verify_certs};
+	struct eap_peer_config ec = {.methods = EAP_METHOD_BIT(EAP_METHOD_ANYCONNECT),
+				     .rng = &rng_system,
+				     .client = {.version = "5.1.8.105", .device_type = "x86_64"}};
 	int r;
 
 	c->ike = ike_new(IKE_ROLE_INITIATOR, &rng_system);
@@ -235,7 +243,7 @@ static int start(struct client *c)
 	ic.idi.len = CISCO_ANYCONNECT_ID_LEN;
 	memcpy(ic.idi.data, CISCO_ANYCONNECT_ID, CISCO_ANYCONNECT_ID_LEN);
 	ic.path.local = c->local;
-	ic.path.remote = (struct ike_addr){ .family = AF_INET, .port = 500, .v4 = c->gw.sin_addr };
+	ic.path.remote = (struct ike_addr){.family = AF_INET, .port = 500, .v4 = c->gw.sin_addr};
 	ike_cfg_init(&ic.cp_request);
 	ic.cp_request.has = IKE_CFG_HAS_IP4 | IKE_CFG_HAS_DNS4 | IKE_CFG_HAS_SUBNET4 |
 			    IKE_CFG_HAS_DEF_DOMAIN | IKE_CFG_HAS_SESSION_ID | IKE_CFG_HAS_LIVENESS;
@@ -247,7 +255,7 @@ static int start(struct client *c)
 static void loop(struct client *c)
 {
 	usec_t end = clock_boottime_now() + LOGIN_TIMEOUT, now, next;
-	struct pollfd p = { .fd = c->fd, .events = POLLIN };
+	struct pollfd p = {.fd = c->fd, .events = POLLIN};
 
 	run_actions(c);
 	while (!c->done && !c->failed && (now = clock_boottime_now()) < end) {
@@ -270,7 +278,8 @@ static int write_state(const struct client *c)
 	int fd;
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp", c->state);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0 || !(f = fdopen(fd, "w")))
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0 ||
+	    !(f = fdopen(fd, "w")))
 		return -errno;
 	fprintf(f, "session-id %s\ntoken ", c->session_id);
 	fwrite(secret_data(c->token), 1, secret_len(c->token), f);
@@ -302,14 +311,42 @@ static int load_ca(struct client *c, const char *path)
 	return r;
 }
 
+static void client_done(struct client *c)
+{
+	c->ike = ike_free(c->ike);
+	c->eap = eap_peer_free(c->eap);
+	X509_STORE_free(c->trust);
+	c->password = secret_free(c->password);
+	c->token = secret_free(c->token);
+	if (c->fd >= 0)
+		close(c->fd);
+}
+
+static int run(struct client *c)
+{
+	loop(c);
+	if (!c->done || !c->token || !c->session_id[0]) {
+		fprintf(stderr, "testclient: no session (%s)\n", c->failed ? "failed" : "timeout");
+		return 1;
+	}
+	if (write_state(c) < 0) {
+		fprintf(stderr, "testclient: cannot write %s\n", c->state);
+		return 1;
+	}
+	printf("logged in: session %s, address %s\n", c->session_id, inet_ntoa(c->assigned));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "server", required_argument, NULL, 's' }, { "ca", required_argument, NULL, 'c' },
-		{ "user", required_argument, NULL, 'u' },   { "state", required_argument, NULL, 'f' },
+		{"server", required_argument, NULL, 's'},
+		{"ca", required_argument, NULL, 'c'},
+		{"user", required_argument, NULL, 'u'},
+		{"state", required_argument, NULL, 'f'},
 		{},
 	};
-	struct client c = { .fd = -1 };
+	struct client c = {.fd = -1};
 	const char *ca = NULL;
 	char pw[256];
 	int o;
@@ -327,7 +364,8 @@ int main(int argc, char **argv)
 			return 2;
 	}
 	if (!c.server || !ca || !c.user || !c.state || !fgets(pw, sizeof(pw), stdin)) {
-		fprintf(stderr, "usage: anyroam-gw-testclient --server ADDR --ca CA --user U --state FILE < password\n");
+		fprintf(stderr, "usage: anyroam-gw-testclient --server ADDR --ca CA --user U "
+				"--state FILE < password\n");
 		return 2;
 	}
 	pw[strcspn(pw, "\r\n")] = 0;
@@ -335,20 +373,13 @@ int main(int argc, char **argv)
 	secret_wipe(pw, sizeof(pw));
 	log_set_level(getenv("ANYROAM_DEBUG") ? LOG_LEVEL_DEBUG : LOG_LEVEL_WARNING);
 	c.gw.sin_family = AF_INET;
-	if (inet_pton(AF_INET, c.server, &c.gw.sin_addr) != 1 || load_ca(&c, ca) < 0 || open_socket(&c) < 0 ||
-	    start(&c) < 0) {
+	if (inet_pton(AF_INET, c.server, &c.gw.sin_addr) != 1 || load_ca(&c, ca) < 0 ||
+	    open_socket(&c) < 0 || start(&c) < 0) {
 		fprintf(stderr, "testclient: cannot start (server, CA file or socket)\n");
+		client_done(&c);
 		return 1;
 	}
-	loop(&c);
-	if (!c.done || !c.token || !c.session_id[0]) {
-		fprintf(stderr, "testclient: no session (%s)\n", c.failed ? "failed" : "timeout");
-		return 1;
-	}
-	if (write_state(&c) < 0) {
-		fprintf(stderr, "testclient: cannot write %s\n", c.state);
-		return 1;
-	}
-	printf("logged in: session %s, address %s\n", c.session_id, inet_ntoa(c.assigned));
-	return 0;
+	o = run(&c);
+	client_done(&c);
+	return o;
 }
