@@ -74,11 +74,12 @@ static int fs_list(void *user_data, const char *dir, char ***ret_names, size_t *
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
-	char **v = NULL;
+	char **v;
 	size_t n = 0;
 
 	if (!d)
 		return -errno;
+	v = xmalloc(sizeof(*v)); /* never NULL, even for an empty directory (qsort) */
 	while ((e = readdir(d)) && n < 256) {
 		if (e->d_type != DT_REG && e->d_type != DT_UNKNOWN)
 			continue;
