@@ -140,10 +140,11 @@ struct dp_tunnel *dataplane_tunnel_by_dst(struct dataplane *dp, const uint8_t *i
 {
 	uint32_t i;
 
-	/* the newest pair sends; older ones only receive until removed (a rekey,
-	 * RFC 7296 §2.8: the old SA lives until its DELETE) */
-	if (dp->cfg.mode == DATAPLANE_MODE_CLIENT)
-		return dp->n_tunnels ? dp->tunnels[dp->n_tunnels - 1] : NULL;
+	if (dp->cfg.mode == DATAPLANE_MODE_CLIENT) {
+		struct dp_tunnel *t = dp->n_tunnels ? dp->tunnels[dp->n_tunnels - 1] : NULL;
+
+		return t && !t->retired ? t : NULL;
+	}
 	if (n >= 20 && ip[0] >> 4 == 4)
 		return map_get(&dp->by_inner4, be32_load(ip + 16), &i) ? dp->tunnels[i] : NULL;
 	if (n >= 40 && ip[0] >> 4 == 6)
@@ -501,9 +502,32 @@ static void tunnels_append(struct dataplane *dp, struct dp_tunnel *t)
 	dp->tunnels[dp->n_tunnels++] = t;
 }
 
+/*
+ * Client, under the write lock: the current pair retires to inbound only, so packets
+ * the gateway sent before it switched still open (a rekey, RFC 7296 §2.8); the pair
+ * retired before it goes, so at most one lingers. Returns the one to free.
+ */
+static struct dp_tunnel *client_retire(struct dataplane *dp)
+{
+	struct dp_tunnel *gone = NULL, *cur = NULL;
+
+	for (size_t i = 0; i < dp->n_tunnels; i++) {
+		if (dp->tunnels[i]->retired)
+			gone = dp->tunnels[i];
+		else
+			cur = dp->tunnels[i];
+	}
+	dp->n_tunnels = 0;
+	if (cur) {
+		cur->retired = true;
+		dp->tunnels[dp->n_tunnels++] = cur;
+	}
+	return gone;
+}
+
 int dataplane_sa_install(struct dataplane *dp, const struct dataplane_sa *sa)
 {
-	struct dp_tunnel *t;
+	struct dp_tunnel *t, *gone = NULL;
 	int r;
 
 	if ((r = check_sa(dp, sa)) < 0)
@@ -516,37 +540,51 @@ int dataplane_sa_install(struct dataplane *dp, const struct dataplane_sa *sa)
 		tunnel_free(t);
 		return -EEXIST;
 	}
+	if (dp->cfg.mode == DATAPLANE_MODE_CLIENT)
+		gone = client_retire(dp);
 	tunnels_append(dp, t);
 	rebuild_maps(dp);
 	/* IKE_AUTH or CREATE_CHILD_SA just went out: the keepalive clock starts now */
 	dp_set(&dp->last_tx, clock_boottime_now());
 	pthread_rwlock_unlock(&dp->lock);
+	tunnel_free(gone);
 	wake(dp->tx_wake); /* flush what waited for this SA */
 	log_debug("esp %08x/%08x: installed (%s)", esp_sa_spi(sa->in), esp_sa_spi(sa->out),
 		  esp_transform_to_string(esp_sa_transform(sa->in)));
 	return 0;
 }
 
+/* Under the write lock: takes tunnel i out of the table. */
+static struct dp_tunnel *take_tunnel(struct dataplane *dp, size_t i)
+{
+	struct dp_tunnel *t = dp->tunnels[i];
+
+	memmove(dp->tunnels + i, dp->tunnels + i + 1,
+		(dp->n_tunnels - i - 1) * sizeof(*dp->tunnels));
+	dp->n_tunnels--;
+	return t;
+}
+
 int dataplane_sa_remove(struct dataplane *dp, uint32_t spi_in)
 {
-	struct dp_tunnel *t = NULL;
+	struct dp_tunnel *t = NULL, *retired = NULL;
 
 	pthread_rwlock_wrlock(&dp->lock);
-	for (size_t i = 0; i < dp->n_tunnels; i++) {
-		if (esp_sa_spi(dp->tunnels[i]->in) != spi_in)
-			continue;
-		t = dp->tunnels[i];
-		memmove(dp->tunnels + i, dp->tunnels + i + 1,
-			(dp->n_tunnels - i - 1) * sizeof(*dp->tunnels));
-		dp->n_tunnels--;
+	for (size_t i = 0; i < dp->n_tunnels && !t; i++)
+		if (esp_sa_spi(dp->tunnels[i]->in) == spi_in)
+			t = take_tunnel(dp, i);
+	/* client: the current pair gone means reconnecting; nothing old may send or
+	 * linger (the table held at most this one and one retired) */
+	if (t && dp->cfg.mode == DATAPLANE_MODE_CLIENT && !t->retired && dp->n_tunnels)
+		retired = take_tunnel(dp, 0);
+	if (t)
 		rebuild_maps(dp);
-		break;
-	}
 	pthread_rwlock_unlock(&dp->lock);
 	if (!t)
 		return -ENOENT;
 	log_debug("esp %08x: removed", spi_in);
 	tunnel_free(t);
+	tunnel_free(retired);
 	return 0;
 }
 

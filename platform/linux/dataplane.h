@@ -7,12 +7,11 @@
  * O_NONBLOCK) and the UDP sockets. A TUN fd opened with IFF_VNET_HDR as well is
  * detected and gets TSO/checksum offload (TUNSETOFFLOAD): the kernel hands over 64 KiB
  * TCP bursts, cut up in dataplane_gso.c, and in-order TCP segments received in one
- * batch are written back joined (dataplane_gro.c): ~3x the TCP throughput here. The data plane reads the sockets, so IKE that
- * arrives on them is queued for the main thread, which watches dataplane_ike_fd()
- * and pops with dataplane_ike_pop(). Everything below is called from the main thread
- * (one thread at a time) while the data threads run; SA changes take a write lock for
- * a few microseconds and never touch the TUN device, so a reconnect just installs the
- * new pair.
+ * batch are written back joined (dataplane_gro.c): ~3x the TCP throughput here. The data plane
+ * reads the sockets, so IKE that arrives on them is queued for the main thread, which watches
+ * dataplane_ike_fd() and pops with dataplane_ike_pop(). Everything below is called from the main
+ * thread (one thread at a time) while the data threads run; SA changes take a write lock for a few
+ * microseconds and never touch the TUN device, so a reconnect just installs the new pair.
  *
  * Wire rules, PROTOCOL.md §2: ESP always in UDP (RFC 3948), UDP checksum 0 on IPv4
  * (set with SO_NO_CHECK on every socket given; ignored on receipt), 4-byte non-ESP
@@ -137,16 +136,19 @@ struct dataplane_sa {
 };
 
 /*
- * Installs an SA pair; the newest pair sends (client: all traffic; gateway: for its
- * inner addresses), every installed pair receives until removed, so a rekey installs
- * the new pair and removes the old one after its DELETE (RFC 7296 §2.8), and a
- * reconnect does the same or removes first. Client: what was queued while no pair
- * was installed goes out with the new one. On failure (-EEXIST: inbound SPI in use;
- * -EINVAL) the caller still owns the SAs.
+ * Installs an SA pair. On failure (-EEXIST: inbound SPI in use; -EINVAL) the caller
+ * still owns the SAs.
+ * Client: the new pair sends from now on and what was queued while no pair was
+ * installed goes out with it. The previous pair is retired: it still opens packets
+ * the gateway sent before it switched (a rekey, RFC 7296 §2.8) until the next
+ * install or until removed; the one retired before it is freed. So a rekey is just
+ * an install (a DELETE may remove the retired pair earlier).
+ * Gateway: adds a pair; the newest pair for an inner address sends, every pair
+ * receives until removed.
  */
 _must_check_ int dataplane_sa_install(struct dataplane *dp, const struct dataplane_sa *sa);
-/* Removes and frees the pair with this inbound SPI. Client: with none left, TUN
- * packets queue again ("reconnecting"). */
+/* Removes and frees the pair with this inbound SPI. Client: removing the current
+ * pair removes the retired one too, and TUN packets queue ("reconnecting"). */
 _must_check_ int dataplane_sa_remove(struct dataplane *dp, uint32_t spi_in);
 /* Client: drops what was queued while reconnecting (a disconnect, or give-up). */
 void dataplane_queue_drop(struct dataplane *dp);

@@ -32,6 +32,7 @@ struct dp_tunnel {
 	struct in_addr inner4;
 	struct in6_addr inner6;
 	uint64_t last_rx; /* usec_t, RX writes, relaxed atomic */
+	bool retired;	  /* client: a newer pair sends; this one only receives */
 };
 
 /* Open addressing, u32 key -> tunnel index; rebuilt whenever the table changes. */
@@ -116,6 +117,7 @@ static inline uint64_t dp_get(const uint64_t *c)
 
 /* Lookups, under the read lock. */
 struct dp_tunnel *dataplane_tunnel_by_spi(struct dataplane *dp, uint32_t spi);
+/* The pair that seals a packet for ip[0..n); the client's ignores ip. */
 struct dp_tunnel *dataplane_tunnel_by_dst(struct dataplane *dp, const uint8_t *ip, size_t n);
 
 /* RX side hands IKE to the main thread. */

@@ -209,7 +209,7 @@ static void flush_queue(struct dataplane *dp, struct tx_state *st)
 	bool have_sa;
 
 	pthread_rwlock_rdlock(&dp->lock);
-	have_sa = dp->n_tunnels > 0;
+	have_sa = dataplane_tunnel_by_dst(dp, NULL, 0) != NULL;
 	pthread_rwlock_unlock(&dp->lock);
 	if (!have_sa)
 		return;
@@ -313,13 +313,15 @@ static int keepalive(struct dataplane *dp)
 	struct iovec iov = {(void *)&ff, 1};
 	struct sockaddr_storage to;
 	socklen_t to_len = 0;
+	struct dp_tunnel *t;
 	usec_t now, due;
 	int fd = -1, timeout = -1;
 
 	if (dp->cfg.mode != DATAPLANE_MODE_CLIENT || !dp->cfg.keepalive_interval)
 		return -1;
 	pthread_rwlock_rdlock(&dp->lock);
-	if (dp->n_tunnels && peer_of(dp, dp->tunnels[dp->n_tunnels - 1], &to, &to_len, &fd)) {
+	t = dataplane_tunnel_by_dst(dp, NULL, 0);
+	if (t && peer_of(dp, t, &to, &to_len, &fd)) {
 		now = clock_boottime_now();
 		due = dp_get(&dp->last_tx) + dp->cfg.keepalive_interval;
 		if (now >= due) {
