@@ -49,7 +49,8 @@ static void add_versions(struct dart_sb *sb)
 	struct utsname u;
 
 	dart_sb_adds(sb, "  \"versions\": {\"anyroam\":\"" ANYROAM_VERSION "\",\"libarchive\":");
-	dart_sb_add_json_str(sb, archive_version_details());
+	/* not archive_version_details(): libarchive 3.6 leaks its buffer on every call */
+	dart_sb_add_json_str(sb, archive_version_string());
 	dart_sb_adds(sb, ",\"openssl\":");
 	dart_sb_add_json_str(sb, OpenSSL_version(OPENSSL_VERSION));
 	if (uname(&u) == 0) {
