@@ -536,6 +536,80 @@ static void gtc_conversation(void **state)
 	pair_done(&p);
 }
 
+/* GTC: the configured password answers the first prompt, a second prompt (a token
+ * code) goes to the user with the server's wording; wrong and unknown users fail alike. */
+static void gtc_second_prompt_and_failures(void **state)
+{
+	_cleanup_secret_ struct secret *pw = secret_from_str("carol-pw"),
+				       *otp = secret_from_str("123456");
+	struct eap_peer_config pc = {.username = "carol", .password = pw};
+	struct eap_peer *peer = eap_peer_new(&pc);
+	static const uint8_t p1[] = {1, 1, 0, 14, 6, 'P', 'a', 's', 's', 'w', 'o', 'r', 'd', ':'};
+	static const uint8_t p2[] = {1, 2, 0, 10, 6, 'O', 'T', 'P', '?', ' '};
+	const struct eap_form *f;
+	const uint8_t *b;
+	size_t n;
+	struct pair p;
+	int rs, rp;
+
+	(void)state;
+	assert_int_equal(eap_peer_input(peer, p1, sizeof(p1)), EAP_STATUS_SEND);
+	eap_peer_packet(peer, &b, &n);
+	assert_int_equal(n, 5 + 8);
+	assert_memory_equal(b + 5, "carol-pw", 8);
+	assert_int_equal(eap_peer_input(peer, p2, sizeof(p2)), EAP_STATUS_NEED_INPUT);
+	f = eap_peer_form(peer);
+	assert_string_equal(f->message, "OTP? ");
+	assert_int_equal(f->n_fields, 1);
+	assert_string_equal(f->fields[0].label, "OTP? ");
+	assert_int_equal(eap_peer_answer(peer, (struct eap_answer[]){{"password", otp}}, 1),
+			 EAP_STATUS_SEND);
+	eap_peer_packet(peer, &b, &n);
+	assert_int_equal(b[1], 2);
+	assert_memory_equal(b + 5, "123456", 6);
+	eap_peer_free(peer);
+
+	pair_init(&p, (struct eap_peer_config){.username = "carol", .password = otp},
+		  (struct eap_server_config){.method = EAP_METHOD_GTC});
+	rp = pump(&p, &rs);
+	assert_int_equal(rs, EAP_STATUS_FAILURE);
+	assert_int_equal(rp, EAP_STATUS_FAILURE);
+	assert_string_equal(eap_server_outcome(p.srv)->reason, "bad password");
+	pair_done(&p);
+	pair_init(&p, (struct eap_peer_config){.username = "mallory", .password = otp},
+		  (struct eap_server_config){.method = EAP_METHOD_GTC});
+	rp = pump(&p, &rs);
+	assert_int_equal(rs, EAP_STATUS_FAILURE);
+	assert_string_equal(eap_server_outcome(p.srv)->reason, "unknown user");
+	pair_done(&p);
+	/* MSCHAPv2 for an unknown user looks like a wrong password on the wire */
+	pair_init(&p, (struct eap_peer_config){.username = "mallory", .password = otp},
+		  (struct eap_server_config){.method = EAP_METHOD_MSCHAPV2});
+	rp = pump(&p, &rs);
+	assert_int_equal(rs, EAP_STATUS_FAILURE);
+	assert_non_null(strstr(eap_peer_outcome(p.peer)->last_error, "E=691"));
+	pair_done(&p);
+}
+
+/* A Notification is shown (kept as the banner) and answered with an empty Response. */
+static void notification(void **state)
+{
+	struct eap_peer_config pc = {.username = "u"};
+	struct eap_peer *peer = eap_peer_new(&pc);
+	static const uint8_t req[] = {1, 3, 0, 10, 2, 'h', 'e', 'l', 'l', 'o'};
+	static const uint8_t want[] = {2, 3, 0, 5, 2};
+	const uint8_t *b;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(eap_peer_input(peer, req, sizeof(req)), EAP_STATUS_SEND);
+	eap_peer_packet(peer, &b, &n);
+	assert_int_equal(n, sizeof(want));
+	assert_memory_equal(b, want, n);
+	assert_string_equal(eap_peer_outcome(peer)->banner, "hello");
+	eap_peer_free(peer);
+}
+
 /* No credentials configured: Identity asks for both, and the answers carry through. */
 static void credentials_through_a_form(void **state)
 {
@@ -737,6 +811,8 @@ int main(void)
 		cmocka_unit_test(early_success_refused),
 		cmocka_unit_test(md5_conversation),
 		cmocka_unit_test(gtc_conversation),
+		cmocka_unit_test(gtc_second_prompt_and_failures),
+		cmocka_unit_test(notification),
 		cmocka_unit_test(credentials_through_a_form),
 		cmocka_unit_test(nak_switches_method),
 		cmocka_unit_test(identifiers),
