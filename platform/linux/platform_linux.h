@@ -9,6 +9,17 @@
  * the bus connections, a CLOCK_BOOTTIME debounce timer and a CLOCK_BOOTTIME
  * gap-check timer every PLATFORM_LINUX_GAP_CHECK_USEC) to the daemon's
  * sd-event loop; the event handler runs from that loop's dispatch.
+ *
+ * State directory (0700): platform.journal (what is applied, one line each:
+ * tun, route, block6, resolved, resolvconf; pl_item.c), resolv.conf.orig (the
+ * original bytes or symlink target) and resolv.conf.orig-data (the bytes behind
+ * a symlink). Addresses are not journaled: they die with the tun device. Keep
+ * it on persistent storage (/var/lib/anyroam) if a static /etc/resolv.conf
+ * must come back after a crash followed by a reboot; on tmpfs the backup is
+ * lost with the reboot (a warning says so at the next connect).
+ *
+ * Routes: main table only (policy rules are not consulted when looking up the
+ * path to the gateway); the first nexthop of a multipath route.
  */
 #pragma once
 
