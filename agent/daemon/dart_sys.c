@@ -102,7 +102,12 @@ static _Noreturn void child(const char *prog, const char *const *argv, int out)
 	static char *const env[] = {"LC_ALL=C", "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
 				    "SYSTEMD_PAGER=", "SYSTEMD_COLORS=0", NULL};
 	int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	sigset_t none;
 
+	/* anyroamd blocks signals for sd-event; the tools it runs must not inherit that */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
 	if (devnull < 0 || dup2(devnull, STDIN_FILENO) < 0 || dup2(out, STDOUT_FILENO) < 0 ||
 	    dup2(out, STDERR_FILENO) < 0)
 		_exit(126);

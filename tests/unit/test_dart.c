@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -30,6 +31,7 @@
 #include "daemon/dart_history.h"
 #include "daemon/dart_json.h"
 #include "daemon/dart_scrub.h"
+#include "daemon/dart_sys.h"
 #include "ui/dart_cli.h"
 
 #define TOKEN	 "9F3B2C41D0E5A6B7C8D9E0F1A2B3C4D5E6F708192A3B4C5D6E7F8091A2B3C4D5"
@@ -533,6 +535,57 @@ static void json_never_holds_secret_fields(void **state)
 	secret_free(pw);
 }
 
+/* Commands: output captured, a missing program is -ENOENT, a hung one is killed. */
+static void commands_are_bounded(void **state)
+{
+	char *out = NULL;
+	size_t len;
+	int status = -1;
+
+	(void)state;
+	assert_int_equal(dart_sys_run((const char *const[]){"sh", "-c",
+							    "echo hi; echo err >&2; exit 3", NULL},
+				      2000, 1024, &out, &len, &status),
+			 0);
+	assert_string_equal(out, "hi\nerr\n");
+	assert_int_equal(status, 3);
+	free(out);
+	assert_int_equal(dart_sys_run((const char *const[]){"no-such-tool-anyroam", NULL}, 2000,
+				      1024, &out, &len, &status),
+			 -ENOENT);
+	assert_int_equal(dart_sys_run((const char *const[]){"sleep", "30", NULL}, 200, 1024, &out,
+				      &len, &status),
+			 0);
+	assert_non_null(strstr(out, "killed after the timeout"));
+	assert_int_equal(status, 128 + 9);
+	free(out);
+}
+
+/* A FIFO or a directory where a file is expected is a note, never a hang. */
+static void odd_files_are_notes(void **state)
+{
+	struct lab l;
+	struct dart_inputs in;
+	struct dart_report rep;
+	struct zip z;
+	const char *dirs[1];
+
+	(void)state;
+	lab_make(&l);
+	dirs[0] = l.profiles;
+	lab_inputs(&l, dirs, &in);
+	assert_int_equal(unlink(l.conf), 0);
+	assert_int_equal(mkfifo(l.conf, 0600), 0);
+	in.resolv_conf = l.dir;
+	collect_to(&in, l.dir, &z, &rep);
+	assert_null(zip_find(&z, "config/agent.conf"));
+	assert_non_null(strstr(rep.notes, "agent.conf: Invalid argument"));
+	assert_non_null(strstr(rep.notes, "Is a directory"));
+	zip_free(&z);
+	dart_report_done(&rep);
+	lab_free(&l);
+}
+
 static void default_name_shape(void **state)
 {
 	char buf[64];
@@ -555,6 +608,8 @@ int main(void)
 		cmocka_unit_test(unprivileged_gets_what_it_may_read),
 		cmocka_unit_test(cli_without_agent),
 		cmocka_unit_test(json_never_holds_secret_fields),
+		cmocka_unit_test(commands_are_bounded),
+		cmocka_unit_test(odd_files_are_notes),
 		cmocka_unit_test(default_name_shape),
 	};
 
