@@ -425,15 +425,18 @@ void platform_fake_suspend(struct platform *p, usec_t duration, bool with_logind
 	struct platform_event ev = {.type = PLATFORM_EVENT_SLEEP};
 
 	platform_fake_tick(p); /* the reference is "just before sleeping" */
-	if (with_logind)
+	if (with_logind) {
+		platform_gap_hold(&f->gap);
 		deliver(f, &ev);
+	}
 	clock_fake_advance(f->clock, duration);
 	f->slept_total += duration;
-	if (!with_logind) {
-		platform_fake_tick(p);
+	/* On waking the BOOTTIME timer fires first, as on Linux: with logind
+	 * the gap is held, without it this is the RESUME. */
+	platform_fake_tick(p);
+	if (!with_logind)
 		return;
-	}
-	platform_gap_rebase(&f->gap, f->clock->now, f->clock->now - f->slept_total);
+	platform_gap_release(&f->gap, f->clock->now, f->clock->now - f->slept_total);
 	ev = (struct platform_event){.type = PLATFORM_EVENT_RESUME,
 				     .reason = PLATFORM_REASON_RESUME};
 	deliver(f, &ev);

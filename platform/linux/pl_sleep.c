@@ -6,8 +6,9 @@
  * - always, the CLOCK_BOOTTIME - CLOCK_MONOTONIC gap (platform_gap.c), checked
  *   by a CLOCK_BOOTTIME timer every PLATFORM_LINUX_GAP_CHECK_USEC: a BOOTTIME
  *   deadline that passed during the sleep fires right after the resume, so the
- *   detection costs one wake-up per period and no D-Bus. A logind RESUME
- *   re-bases the gap so one sleep never makes two RESUME events.
+ *   detection costs one wake-up per period and no D-Bus. Between logind's
+ *   PrepareForSleep(true) and (false) the gap is held, and (false) re-bases
+ *   it, so one sleep never makes two RESUME events whichever comes first.
  */
 #define LOG_MODULE "platform"
 #include "core/log.h"
@@ -56,8 +57,10 @@ static int prepare_for_sleep_cb(sd_bus_message *m, void *ud, sd_bus_error *err)
 		return 0;
 	}
 	log_info("logind: PrepareForSleep(%s)", going ? "true" : "false");
-	if (!going)
-		platform_gap_rebase(&pl->gap, clock_boottime_now(), clock_monotonic_now());
+	if (going)
+		platform_gap_hold(&pl->gap);
+	else
+		platform_gap_release(&pl->gap, clock_boottime_now(), clock_monotonic_now());
 	emit(pl, going ? PLATFORM_EVENT_SLEEP : PLATFORM_EVENT_RESUME, 0);
 	return 0;
 }

@@ -28,5 +28,16 @@ usec_t platform_gap_check(struct platform_gap *g, usec_t boottime, usec_t monoto
 	}
 	slept = d > g->offset ? d - g->offset : 0;
 	g->offset = d;
-	return slept > threshold ? slept : 0;
+	return slept > threshold && !g->held ? slept : 0;
+}
+
+void platform_gap_hold(struct platform_gap *g)
+{
+	g->held = true;
+}
+
+void platform_gap_release(struct platform_gap *g, usec_t boottime, usec_t monotonic)
+{
+	g->held = false;
+	platform_gap_rebase(g, boottime, monotonic);
 }

@@ -77,6 +77,20 @@ static void gap_detects_only_long_sleeps(void **state)
 	/* reported once */
 	clock_fake_advance(&boot, 1 * SEC);
 	assert_int_equal(platform_gap_check(&g, boot.now, boot.now - slept_total, 5 * SEC), 0);
+	/* logind announced the sleep: the timer firing first on waking stays
+	 * quiet, logind's PrepareForSleep(false) reports it */
+	platform_gap_hold(&g);
+	clock_fake_advance(&boot, 600 * SEC);
+	slept_total += 600 * SEC;
+	assert_int_equal(platform_gap_check(&g, boot.now, boot.now - slept_total, 5 * SEC), 0);
+	platform_gap_release(&g, boot.now, boot.now - slept_total);
+	clock_fake_advance(&boot, 1 * SEC);
+	assert_int_equal(platform_gap_check(&g, boot.now, boot.now - slept_total, 5 * SEC), 0);
+	/* and after the release a sleep without logind is seen again */
+	clock_fake_advance(&boot, 8 * SEC);
+	slept_total += 8 * SEC;
+	assert_int_equal(platform_gap_check(&g, boot.now, boot.now - slept_total, 5 * SEC),
+			 8 * SEC);
 	/* a rebase (logind already told us) swallows the gap */
 	clock_fake_advance(&boot, 30 * SEC);
 	slept_total += 30 * SEC;
