@@ -30,6 +30,8 @@ int ctl_stream_feed(struct ctl_stream *s, const void *p, size_t n)
 
 	if (s->error)
 		return s->error;
+	if (n == 0)
+		return 0;
 	if (n > STREAM_HOLD_MAX - s->len)
 		return (s->error = -EMSGSIZE);
 	need = s->len + n;
