@@ -7,7 +7,9 @@
 #      Phase1_id is the session ID in hex, capabilities DNR, Auth verify PSK;
 #   3. `clear crypto session` moves it to the inactive database, and a reconnect brings it
 #      back (two successes);
-#   4. a wrong token fails: AUTHENTICATION_FAILED, stats show one failure.
+#   4. a wrong token fails: AUTHENTICATION_FAILED, stats show one failure;
+#   5. token rotation (D6): the test client reconnects asking for a new token; the old
+#      token is refused afterwards, the new one accepted.
 #
 #  [ns cl: testclient, then charon]                      [ns gw: anyroam-gw]
 #  veth-c 10.77.0.2/24 ---------------------------------- veth-g 10.77.0.1/24
@@ -120,5 +122,34 @@ fi
 [ "$(gw_stat failed)" = 1 ] && [ "$(gw_stat bad_token)" = 1 ] && [ "$(gw_stat success)" = 2 ] ||
 	die "stats after a wrong token: $(gw_ctl --json show crypto ikev2 stats reconnect)"
 grep -q "AUTHENTICATION_FAILED" "$SW/charon.log" || die "strongSwan did not see AUTHENTICATION_FAILED"
+
+# 5. token rotation (D6): a reconnect asking for a new token gets one; the old token stops
+#    working at once, the new one works
+cp "$TEST_TMP/session" "$TEST_TMP/session.old"
+nsx cl "$BIN/anyroam-gw-testclient" --server $GW_IP --ca "$LAB/ca.pem" --state "$TEST_TMP/session" \
+	--reconnect >"$TEST_TMP/rotate.log" 2>&1 || die "reconnect with token request failed: $(cat "$TEST_TMP/rotate.log")"
+grep -q "token rotated" "$TEST_TMP/rotate.log" || die "no new token: $(cat "$TEST_TMP/rotate.log")"
+grep -q "address $addr" "$TEST_TMP/rotate.log" || die "the rotating reconnect changed the address"
+new_token=$(sed -n 's/^token //p' "$TEST_TMP/session")
+[[ "$new_token" =~ ^[0-9A-F]{64}$ ]] && [ "$new_token" != "$token" ] || die "the stored token was not replaced"
+[ "$(gw_stat success)" = 3 ] || die "rotating reconnect not counted: $(gw_ctl --json show crypto ikev2 stats reconnect)"
+sw_conf "connections {
+$(conn bad)
+}
+secrets {
+	ike-old {
+		id-1 = keyid:$sid
+		secret = \"$token\"
+	}
+}"
+sw --load-all --noprompt >/dev/null 2>&1 || die "reloading strongSwan failed"
+if sw --initiate --child bad-net --timeout 15 >"$TEST_TMP/initiate-old.log" 2>&1; then
+	die "the old token still works after rotation"
+fi
+[ "$(gw_stat bad_token)" = 2 ] || die "old token not refused as bad-token: $(gw_ctl --json show crypto ikev2 stats reconnect)"
+nsx cl "$BIN/anyroam-gw-testclient" --server $GW_IP --ca "$LAB/ca.pem" --state "$TEST_TMP/session" \
+	--reconnect >"$TEST_TMP/rotate2.log" 2>&1 || die "the new token does not work: $(cat "$TEST_TMP/rotate2.log")"
+[ "$(gw_stat success)" = 4 ] || die "stats: $(gw_ctl --json show crypto ikev2 stats reconnect)"
+log "token rotation: new token issued and stored, old one refused, new one accepted"
 gw_ctl show crypto ikev2 stats reconnect
-log "ok: login, reconnect (active and inactive), same address, wrong token refused and counted"
+log "ok: login, reconnect (active and inactive), same address, wrong token refused and counted, rotation"

@@ -7,6 +7,10 @@
  *
  *   anyroam-gw-testclient --server ADDR --ca CA.pem --user USER --state FILE < password
  *
+ *   anyroam-gw-testclient --server ADDR --ca CA.pem --state FILE --reconnect
+ *
+ * The second form reconnects (§4.2: KEY_ID(session ID), AUTH with PSK = token, asking
+ * for a new token, D6) and stores what comes back.
  * The state file: `session-id ID`, `token TOKEN`, `address A.B.C.D` lines.
  * Exit codes: 0 logged in, 1 refused or failed.
  */
@@ -49,6 +53,8 @@ struct client {
 	struct in_addr assigned;
 	char session_id[65];
 	struct secret *token;
+	bool reconnect; /* --reconnect: KEY_ID(session ID) + PSK(token) from the state file */
+	bool rotated;	/* the gateway sent a new token (D6) */
 };
 
 static int verify_certs(void *ud, uint64_t sa, const struct ike_der *certs, size_t n)
@@ -150,6 +156,11 @@ static void eap_in(struct client *c, const struct ike_action *a)
 static void established(struct client *c, const struct ike_established *e)
 {
 	c->assigned = e->cfg.ip4;
+	if ((e->cfg.has & IKE_CFG_HAS_SESSION_TOKEN) && e->cfg.token) { /* D6: store the new one */
+		secret_free(c->token);
+		c->token = secret_dup(e->cfg.token);
+		c->rotated = true;
+	}
 	if (e->cfg.session_id[0]) /* PROTOCOL.md §7: the CP value wins */
 		snprintf(c->session_id, sizeof(c->session_id), "%s", e->cfg.session_id);
 	c->done = true;
@@ -225,10 +236,23 @@ static int open_socket(struct client *c)
 	return 0;
 }
 
+static void set_idi(struct ike_id *id, const char *text)
+{
+	id->type = IKE_ID_KEY_ID;
+	id->len = (uint16_t)strlen(text);
+	memcpy(id->data, text, id->len);
+}
+
 static int start(struct client *c)
 {
 	struct ike_initiator_config ic = {
-		.auth = IKE_AUTH_MODE_EAP, .ke_group = 19, .cisco_compat = true};
+		.auth = c->reconnect ? IKE_AUTH_MODE_PSK : IKE_AUTH_MODE_EAP,
+		.ke_group = 19,
+		.cisco_compat = true,
+		.psk = c->reconnect ? c->token : NULL,
+		.request_token = c->reconnect, /* §7: only asked on a reconnect */
+		.initial_contact = c->reconnect,
+	};
 	struct ike_hooks hooks = {.verify_peer_certs = verify_certs};
 	struct eap_peer_config ec = {.methods = EAP_METHOD_BIT(EAP_METHOD_ANYCONNECT),
 				     .rng = &rng_system,
@@ -237,19 +261,41 @@ static int start(struct client *c)
 
 	c->ike = ike_new(IKE_ROLE_INITIATOR, &rng_system);
 	ike_set_hooks(c->ike, &hooks, c, NULL);
-	c->eap = eap_peer_new(&ec);
+	if (!c->reconnect)
+		c->eap = eap_peer_new(&ec);
 	ike_policy_client_default(&ic.policy);
-	ic.idi.type = IKE_ID_KEY_ID;
-	ic.idi.len = CISCO_ANYCONNECT_ID_LEN;
-	memcpy(ic.idi.data, CISCO_ANYCONNECT_ID, CISCO_ANYCONNECT_ID_LEN);
+	set_idi(&ic.idi, c->reconnect ? c->session_id : CISCO_ANYCONNECT_ID);
 	ic.path.local = c->local;
 	ic.path.remote = (struct ike_addr){.family = AF_INET, .port = 500, .v4 = c->gw.sin_addr};
 	ike_cfg_init(&ic.cp_request);
 	ic.cp_request.has = IKE_CFG_HAS_IP4 | IKE_CFG_HAS_DNS4 | IKE_CFG_HAS_SUBNET4 |
 			    IKE_CFG_HAS_DEF_DOMAIN | IKE_CFG_HAS_SESSION_ID | IKE_CFG_HAS_LIVENESS;
+	ic.cp_request.ip4 = c->assigned; /* §4.2: the previous address on a reconnect */
 	r = ike_initiate(c->ike, &ic, clock_boottime_now(), &c->sa);
 	ike_cfg_done(&ic.cp_request);
 	return r;
+}
+
+/* The state a login wrote: session-id, token, address. */
+static int read_state(struct client *c)
+{
+	FILE *f = fopen(c->state, "re");
+	char line[512];
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = 0;
+		if (strncmp(line, "session-id ", 11) == 0)
+			snprintf(c->session_id, sizeof(c->session_id), "%s", line + 11);
+		else if (strncmp(line, "token ", 6) == 0)
+			c->token = secret_from_str(line + 6);
+		else if (strncmp(line, "address ", 8) == 0)
+			(void)inet_pton(AF_INET, line + 8, &c->assigned);
+	}
+	secret_wipe(line, sizeof(line));
+	fclose(f);
+	return c->session_id[0] && c->token ? 0 : -EBADMSG;
 }
 
 static void loop(struct client *c)
@@ -333,25 +379,24 @@ static int run(struct client *c)
 		fprintf(stderr, "testclient: cannot write %s\n", c->state);
 		return 1;
 	}
-	printf("logged in: session %s, address %s\n", c->session_id, inet_ntoa(c->assigned));
+	printf("%s: session %s, address %s%s\n", c->reconnect ? "reconnected" : "logged in",
+	       c->session_id, inet_ntoa(c->assigned), c->rotated ? ", token rotated" : "");
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"server", required_argument, NULL, 's'},
-		{"ca", required_argument, NULL, 'c'},
-		{"user", required_argument, NULL, 'u'},
-		{"state", required_argument, NULL, 'f'},
-		{},
+		{"server", required_argument, NULL, 's'}, {"ca", required_argument, NULL, 'c'},
+		{"user", required_argument, NULL, 'u'},	  {"reconnect", no_argument, NULL, 'r'},
+		{"state", required_argument, NULL, 'f'},  {},
 	};
 	struct client c = {.fd = -1};
 	const char *ca = NULL;
 	char pw[256];
 	int o;
 
-	while ((o = getopt_long(argc, argv, "s:c:u:f:", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "s:c:u:f:r", opts, NULL)) != -1) {
 		if (o == 's')
 			c.server = optarg;
 		else if (o == 'c')
@@ -360,17 +405,28 @@ int main(int argc, char **argv)
 			c.user = optarg;
 		else if (o == 'f')
 			c.state = optarg;
+		else if (o == 'r')
+			c.reconnect = true;
 		else
 			return 2;
 	}
-	if (!c.server || !ca || !c.user || !c.state || !fgets(pw, sizeof(pw), stdin)) {
+	if (!c.server || !ca || !c.state ||
+	    (!c.reconnect && (!c.user || !fgets(pw, sizeof(pw), stdin)))) {
 		fprintf(stderr, "usage: anyroam-gw-testclient --server ADDR --ca CA --user U "
-				"--state FILE < password\n");
+				"--state FILE < password\n"
+				"       anyroam-gw-testclient --server ADDR --ca CA --state FILE "
+				"--reconnect\n");
 		return 2;
 	}
-	pw[strcspn(pw, "\r\n")] = 0;
-	c.password = secret_from_str(pw);
-	secret_wipe(pw, sizeof(pw));
+	if (c.reconnect && read_state(&c) < 0) {
+		fprintf(stderr, "testclient: no session in %s\n", c.state);
+		return 1;
+	}
+	if (!c.reconnect) {
+		pw[strcspn(pw, "\r\n")] = 0;
+		c.password = secret_from_str(pw);
+		secret_wipe(pw, sizeof(pw));
+	}
 	log_set_level(getenv("ANYROAM_DEBUG") ? LOG_LEVEL_DEBUG : LOG_LEVEL_WARNING);
 	c.gw.sin_family = AF_INET;
 	if (inet_pton(AF_INET, c.server, &c.gw.sin_addr) != 1 || load_ca(&c, ca) < 0 ||
