@@ -272,6 +272,14 @@ const char *profile_host_name(const struct profile_host *h);
 /* HostAddress, or HostName when HostAddress is absent (as Secure Client connects). */
 const char *profile_host_address(const struct profile_host *h);
 const struct profile *profile_host_profile(const struct profile_host *h);
+/*
+ * Splits a HostAddress as profiles write it - "vpn.example.com", "vpn.example.com:4443",
+ * "192.0.2.1:443", "[2001:db8::1]:443", "2001:db8::1", "https://127.0.0.1/group" - into
+ * the host part (certificate names are matched against it, PROTOCOL.md §5.2) and a port
+ * (0 when none is given). -EBADMSG for an empty host or a bad port.
+ */
+_must_check_ int profile_address_split(const char *address, char **ret_host,
+				       unsigned int *ret_port);
 unsigned int profile_host_line(const struct profile_host *h);
 size_t profile_host_backup_count(const struct profile_host *h);
 const char *profile_host_backup_at(const struct profile_host *h, size_t i);

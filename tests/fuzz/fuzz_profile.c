@@ -26,8 +26,13 @@ static void exercise(struct profile *p, struct profile_prefs *prefs)
 
 		if (profile_set_find_host(set, profile_host_address(h)) == NULL)
 			abort(); /* every host is found by its own address */
+		char *host = NULL;
+		unsigned int port;
+
 		if (profile_set_host_settings(set, h, &s) < 0)
 			abort();
+		if (profile_address_split(s.host_address, &host, &port) == 0)
+			free(host);
 	}
 	for (int k = 0; k < _PROFILE_CLIENT_KEY_END; k++) {
 		struct profile_value v;

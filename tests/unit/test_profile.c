@@ -714,6 +714,38 @@ static void test_bit_flips(void **state)
 	assert_true(ok > 0 && bad > 0);
 }
 
+static void expect_split(const char *in, const char *host, unsigned int port)
+{
+	char *h = NULL;
+	unsigned int p = 99;
+
+	assert_int_equal(profile_address_split(in, &h, &p), 0);
+	assert_string_equal(h, host);
+	assert_int_equal(p, port);
+	free(h);
+}
+
+static void test_address_split(void **state)
+{
+	char *h = NULL;
+	unsigned int p = 0;
+
+	expect_split("flexvpn-c8kv.example.com", "flexvpn-c8kv.example.com", 0);
+	expect_split("mx-f01-example.example.com:4443", "mx-f01-example.example.com", 4443);
+	expect_split("192.0.2.139:4443", "192.0.2.139", 4443);
+	expect_split("https://127.0.0.1", "127.0.0.1", 0); /* cjk-hostname-url-address.xml */
+	expect_split("https://vpn.example.com:8443/Employees", "vpn.example.com", 8443);
+	expect_split("[2001:db8::1]:443", "2001:db8::1", 443);
+	expect_split("2001:db8::1", "2001:db8::1", 0);
+	assert_int_equal(profile_address_split("", &h, &p), -EBADMSG);
+	assert_int_equal(profile_address_split("host:", &h, &p), -EBADMSG);
+	assert_int_equal(profile_address_split("host:70000", &h, &p), -EBADMSG);
+	assert_int_equal(profile_address_split("host:0", &h, &p), -EBADMSG);
+	assert_int_equal(profile_address_split("[2001:db8::1", &h, &p), -EBADMSG);
+	assert_int_equal(profile_address_split("[::1]x", &h, &p), -EBADMSG);
+	assert_null(h);
+}
+
 static void test_key_table(void **state)
 {
 	assert_int_equal(profile_key_from_name("AutoReconnectBehavior"),
@@ -749,6 +781,7 @@ int main(void)
 		cmocka_unit_test(test_no_stderr_output),
 		cmocka_unit_test(test_unknown_kept),
 		cmocka_unit_test(test_bit_flips),
+		cmocka_unit_test(test_address_split),
 		cmocka_unit_test(test_key_table),
 	};
 
