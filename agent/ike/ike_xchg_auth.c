@@ -137,6 +137,12 @@ int ike_xchg_auth_start(struct ike_sa *sa, usec_t now)
 		return r;
 	ike_msg_build_init_inner(&b);
 	(void)ike_msg_build_id(&b, IKE_PLD_IDI, sa->idi.type, sa->idi.data, sa->idi.len);
+	/*
+	 * RFC 7296 §3.7: an X.509 CERTREQ without CA hashes, "any authority". Peers that
+	 * send their certificate only when asked (strongSwan's send_cert = ifasked, its
+	 * default) need it; IOS always sends its chain and ignores this.
+	 */
+	(void)ike_msg_build_cert(&b, IKE_PLD_CERTREQ, IKE_CERT_X509_SIGNATURE, NULL, 0);
 	if (c->auth == IKE_AUTH_MODE_PSK && (r = put_psk_auth(sa, &b)) < 0)
 		goto out;
 	(void)ike_cfg_build_request(&b, &sa->cp_req, c->request_token && sa->peer_token_rotation);
