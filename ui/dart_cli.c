@@ -160,10 +160,55 @@ static char *ask_json(struct ui_ctl *c, enum ctl_type type)
 	return json;
 }
 
-static int collect_here(const struct dart_cli *o, struct ui_ctl *c, const char *why)
+/* What the agent tells a CLI that collects itself. */
+struct agent_data {
+	char *state, *stats, *timeline, *commands, *chain;
+	bool has_data; /* it answered the DART data request */
+};
+
+static void ask_data(struct ui_ctl *c, struct agent_data *a)
 {
+	struct ctl_msg req, resp;
+	int64_t e = -1;
+
+	a->state = ask_json(c, CTL_TYPE_STATE);
+	a->stats = ask_json(c, CTL_TYPE_STATS);
+	ctl_msg_init(&req, CTL_KIND_REQUEST, CTL_TYPE_DART, 0);
+	if (ui_ctl_call(c, &req, &resp, NULL, NULL) == 0) {
+		if (ctl_msg_get_int(&resp, CTL_F_ERRNO, &e) == 0 && e == 0) {
+			a->has_data = true;
+			a->timeline = dart_json_get_file(&resp, DART_FILE_TIMELINE);
+			a->commands = dart_json_get_file(&resp, DART_FILE_COMMANDS);
+			a->chain = dart_json_get_file(&resp, DART_FILE_CHAIN);
+		}
+		ctl_msg_done(&resp);
+	}
+	ctl_msg_done(&req);
+}
+
+static void agent_data_done(struct agent_data *a)
+{
+	free(a->state);
+	free(a->stats);
+	free(a->timeline);
+	free(a->commands);
+	free(a->chain);
+}
+
+static const char *why_missing(const struct ui_ctl *c, const struct agent_data *a)
+{
+	if (!c)
+		return "the agent is not running (its control socket does not answer)";
+	if (!a->has_data)
+		return "this agent does not hand out its DART data (an older anyroamd)";
+	return "the agent has seen none since it started";
+}
+
+/* Collects here, as this user, with whatever the agent tells (c may be NULL). */
+static int collect_here(const struct dart_cli *o, struct ui_ctl *c)
+{
+	struct agent_data a = {0};
 	struct dart_inputs in = {
-		.daemon_note = why,
 		.event_log_dir = o->state_dir ? o->state_dir : DAEMON_STATE_DIR_DEFAULT,
 		.agent_conf = o->config,
 		.profile_dirs = o->profile_dir ? (const char *const[]){o->profile_dir} : NULL,
@@ -171,15 +216,18 @@ static int collect_here(const struct dart_cli *o, struct ui_ctl *c, const char *
 		.redact_users = o->redact,
 	};
 	struct dart_report rep;
-	char *state = c ? ask_json(c, CTL_TYPE_STATE) : NULL;
-	char *stats = c ? ask_json(c, CTL_TYPE_STATS) : NULL;
 	int r;
 
-	in.state_json = state;
-	in.stats_json = stats;
+	if (c)
+		ask_data(c, &a);
+	in.state_json = a.state;
+	in.stats_json = a.stats;
+	in.timeline_json = a.timeline;
+	in.commands_text = a.commands;
+	in.gw_chain_pem = a.chain;
+	in.daemon_note = why_missing(c, &a);
 	r = dart_collect(&in, o->out, &rep);
-	free(state);
-	free(stats);
+	agent_data_done(&a);
 	if (r < 0) {
 		fprintf(stderr, "anyroam: dart: cannot write %s: %s\n", o->out, strerror(-r));
 		return UI_EXIT_FAILED;
@@ -191,7 +239,10 @@ static int collect_here(const struct dart_cli *o, struct ui_ctl *c, const char *
 	return UI_EXIT_OK;
 }
 
-/* 1: the agent has no collector (collect here); otherwise an exit code. */
+/*
+ * The agent writes the bundle. 1: collect here instead (an agent without a collector,
+ * or one whose sandbox kept it from writing there); otherwise an exit code.
+ */
 static int ask_agent(const struct dart_cli *o, struct ui_ctl *c)
 {
 	struct ctl_msg req, resp;
@@ -201,14 +252,25 @@ static int ask_agent(const struct dart_cli *o, struct ui_ctl *c)
 
 	ctl_msg_init(&req, CTL_KIND_REQUEST, CTL_TYPE_DART, 0);
 	(void)ctl_msg_add_str(&req, CTL_F_PATH, o->out);
-	if (o->redact)
+	if (o->redact && tag > 0)
 		(void)ctl_msg_add_int(&req, (enum ctl_field)tag, 1);
 	r = ui_ctl_call(c, &req, &resp, NULL, NULL);
 	ctl_msg_done(&req);
 	if (r < 0)
 		return 1;
 	(void)ctl_msg_get_int(&resp, CTL_F_ERRNO, &e);
-	r = e == -EOPNOTSUPP ? 1 : agent_result(&resp, o->out);
+	if (e == 0 || e == -EINVAL) {
+		r = agent_result(&resp, o->out);
+	} else {
+		const char *msg = ctl_msg_get_str(&resp, CTL_F_MESSAGE);
+
+		if (e != -EOPNOTSUPP)
+			fprintf(stderr,
+				"anyroam: dart: the agent could not write it (%s); collecting "
+				"here\n",
+				msg ? msg : strerror((int)-e));
+		r = 1;
+	}
 	ctl_msg_done(&resp);
 	return r;
 }
@@ -223,18 +285,20 @@ static int run(const struct dart_cli *o)
 		fprintf(stderr,
 			"anyroam: dart: collecting what uid %u can read without the agent\n",
 			(unsigned)geteuid());
-		return collect_here(
-			o, NULL, "the agent is not running (its control socket does not answer)");
+		return collect_here(o, NULL);
 	}
-	/* the protocol has no redact flag yet: the agent would not redact, so collect here */
+	/* without a redact flag in the protocol the agent would not redact: collect here */
 	if (o->local || (o->redact && dart_json_field("redact_users") < 0))
 		r = 1;
 	else
 		r = ask_agent(o, &c);
-	if (r == 1)
-		r = collect_here(o, &c,
-				 "asked the agent for state and stats only (no timeline, control "
-				 "commands or gateway chain: collected without the agent)");
+	if (r == 1) {
+		/* the connection may be gone after a failed call: ask on a fresh one */
+		ui_ctl_close(&c);
+		if (ui_ctl_open(&c, &uo) != 0)
+			return collect_here(o, NULL);
+		r = collect_here(o, &c);
+	}
 	ui_ctl_close(&c);
 	return r;
 }

@@ -34,13 +34,13 @@ static void daemon_part(struct dart_bundle *b)
 		size_t off;
 		const char *name, *what;
 	} parts[] = {
-		{offsetof(struct dart_inputs, state_json), "agent/state.json", "state"},
-		{offsetof(struct dart_inputs, stats_json), "agent/stats.json", "stats"},
-		{offsetof(struct dart_inputs, timeline_json), "agent/reconnect-timeline.json",
+		{offsetof(struct dart_inputs, state_json), DART_FILE_STATE, "state"},
+		{offsetof(struct dart_inputs, stats_json), DART_FILE_STATS, "stats"},
+		{offsetof(struct dart_inputs, timeline_json), DART_FILE_TIMELINE,
 		 "reconnect timeline"},
-		{offsetof(struct dart_inputs, commands_text), "agent/control-commands.txt",
+		{offsetof(struct dart_inputs, commands_text), DART_FILE_COMMANDS,
 		 "recent control commands"},
-		{offsetof(struct dart_inputs, gw_chain_pem), "agent/gateway-chain.pem",
+		{offsetof(struct dart_inputs, gw_chain_pem), DART_FILE_CHAIN,
 		 "gateway certificate chain"},
 	};
 

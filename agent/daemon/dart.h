@@ -38,6 +38,13 @@
 #define DART_SUMMARY_RECONNECTS 10
 #define DART_SUMMARY_ERRORS	10
 
+/* Names in the bundle of the agent's own files. */
+#define DART_FILE_STATE	   "agent/state.json"
+#define DART_FILE_STATS	   "agent/stats.json"
+#define DART_FILE_TIMELINE "agent/reconnect-timeline.json"
+#define DART_FILE_COMMANDS "agent/control-commands.txt"
+#define DART_FILE_CHAIN	   "agent/gateway-chain.pem"
+
 struct dart_inputs {
 	/* What the daemon knows; NULL when it was not asked or did not answer. */
 	const char *state_json;

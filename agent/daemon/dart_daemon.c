@@ -319,6 +319,31 @@ static int start_job(struct dart_daemon *dd, struct daemon *d, struct daemon_ctl
 	return 0;
 }
 
+/* No PATH: the CLI collects the bundle itself and asks only for what no file holds. */
+static void reply_data(struct dart_daemon *dd, struct daemon_ctl_client *cl,
+		       const struct ctl_msg *req)
+{
+	char *tl = dart_history_timeline_json(&dd->history);
+	char *cmds = dart_history_commands_text(&dd->history);
+	struct ctl_msg m;
+	int r;
+
+	ctl_msg_init_response(&m, req, 0, NULL);
+	r = dart_json_put_file(&m, DART_FILE_TIMELINE, tl);
+	if (r == 0)
+		r = dart_json_put_file(&m, DART_FILE_COMMANDS, cmds);
+	if (r == 0 && dd->history.chain_pem)
+		r = dart_json_put_file(&m, DART_FILE_CHAIN, dd->history.chain_pem);
+	if (r < 0)
+		(void)daemon_ctl_reply(cl, req, r,
+				       "dart: the agent's data does not fit one message");
+	else
+		(void)daemon_ctl_send(cl, &m);
+	ctl_msg_done(&m);
+	free(tl);
+	free(cmds);
+}
+
 void dart_daemon_request(struct dart_daemon *dd, struct daemon *d, struct daemon_ctl_client *cl,
 			 const struct ctl_msg *req)
 {
@@ -330,7 +355,9 @@ void dart_daemon_request(struct dart_daemon *dd, struct daemon *d, struct daemon
 	struct dart_creds cr;
 	int r;
 
-	if (!path || path[0] != '/') {
+	if (!path)
+		return reply_data(dd, cl, req);
+	if (path[0] != '/') {
 		(void)daemon_ctl_reply(cl, req, -EINVAL, "dart: the bundle path must be absolute");
 		return;
 	}

@@ -25,6 +25,12 @@ struct dart_daemon {
 void dart_daemon_init(struct dart_daemon *dd);
 /* Kills collections still running (their clients get no answer). */
 void dart_daemon_done(struct dart_daemon *dd);
-/* daemon.c on_request, case CTL_TYPE_DART. PATH must be absolute (the CLI resolves it). */
+/*
+ * daemon.c on_request, case CTL_TYPE_DART. With PATH (absolute; the CLI resolves it)
+ * the agent writes the bundle there; without, it answers with its own data only
+ * (dart_json_put_file: timeline, control commands, gateway chain) for a CLI that
+ * collects the rest itself, e.g. because the unit's sandbox (ProtectHome, PrivateTmp,
+ * no setuid) keeps the agent from writing where the user is.
+ */
 void dart_daemon_request(struct dart_daemon *dd, struct daemon *d, struct daemon_ctl_client *cl,
 			 const struct ctl_msg *req);

@@ -1,4 +1,7 @@
 /* dart_json.c - control messages as JSON for DART bundles; see dart_json.h. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "control/ctl_msg.h"
@@ -35,4 +38,57 @@ int dart_json_field(const char *name)
 		if (strcmp(ctl_field_to_string((enum ctl_field)f), name) == 0)
 			return f;
 	return _CTL_F_INVALID;
+}
+
+/* Where to cut text of n bytes into a chunk: after a newline, never inside UTF-8. */
+static size_t chunk_len(const char *p, size_t n, size_t max)
+{
+	size_t k;
+
+	if (n <= max)
+		return n;
+	for (k = max; k > max / 2; k--)
+		if (p[k - 1] == '\n')
+			return k;
+	for (k = max; k > 1 && ((unsigned char)p[k] & 0xc0) == 0x80; k--)
+		;
+	return k;
+}
+
+int dart_json_put_file(struct ctl_msg *m, const char *name, const char *text)
+{
+	size_t n = strlen(text), at = 0;
+	int r;
+
+	if ((r = ctl_msg_add_str(m, CTL_F_PATH, name)) < 0)
+		return r;
+	while (at < n) {
+		size_t k = chunk_len(text + at, n - at, CTL_STR_MAX - 96);
+		char *chunk = strndup(text + at, k);
+
+		r = chunk ? ctl_msg_add_str(m, CTL_F_MESSAGE, chunk) : -ENOMEM;
+		free(chunk);
+		if (r < 0)
+			return r;
+		at += k;
+	}
+	return 0;
+}
+
+char *dart_json_get_file(const struct ctl_msg *m, const char *name)
+{
+	struct dart_sb sb = {0};
+	bool in = false, found = false;
+
+	for (size_t i = 0; i < m->n_fields; i++) {
+		const struct ctl_value *v = &m->fields[i];
+
+		if (v->tag == CTL_F_PATH) {
+			in = strcmp(v->str, name) == 0;
+			found |= in;
+		} else if (in && v->tag == CTL_F_MESSAGE) {
+			dart_sb_adds(&sb, v->str);
+		}
+	}
+	return found ? dart_sb_steal(&sb) : NULL;
 }

@@ -14,3 +14,12 @@ char *dart_json_from_msg(const struct ctl_msg *m);
  * as agent/control adds it, without a flag day.
  */
 int dart_json_field(const char *name);
+
+/*
+ * The agent's data for a bundle made by the CLI (a DART request without PATH): each
+ * file is a PATH field (its name in the bundle) followed by MESSAGE fields holding its
+ * text in chunks below CTL_STR_MAX, cut after a newline where possible.
+ */
+int dart_json_put_file(struct ctl_msg *m, const char *name, const char *text);
+/* The text of the file name in m (malloc'd), or NULL when m does not carry it. */
+char *dart_json_get_file(const struct ctl_msg *m, const char *name);

@@ -137,6 +137,10 @@ unpack "$TEST_TMP/bundle2.zip" "$TEST_TMP/b2"
 search_none "$TEST_TMP/b2" "$DART_PW" "$TOKEN" "$TOKEN_HEX" "$TOKEN_HEX_LOWER" "$DART_USER"
 check_manifest "$TEST_TMP/b2"
 grep -r -q -F '[USER]' "$TEST_TMP/b2" || die "no user name placeholder in the redacted bundle"
+# collected by the CLI, yet with the agent's own data (DART request without PATH)
+for f in agent/reconnect-timeline.json agent/control-commands.txt agent/gateway-chain.pem agent/stats.json; do
+	[ -f "$TEST_TMP/b2/$f" ] || die "the CLI's bundle lacks the agent's $f"
+done
 
 log "anyroam dart after the agent died (SIGKILL: the session file stays)"
 kill -9 "$AGENT_PID"

@@ -30,6 +30,7 @@
 #include "control/ctl_msg.h"
 #include "daemon/dart_history.h"
 #include "daemon/dart_json.h"
+#include "daemon/dart_sb.h"
 #include "daemon/dart_scrub.h"
 #include "daemon/dart_sys.h"
 #include "ui/dart_cli.h"
@@ -586,6 +587,42 @@ static void odd_files_are_notes(void **state)
 	lab_free(&l);
 }
 
+/* The agent's files travel as PATH + MESSAGE chunks through a real encode/decode. */
+static void agent_files_round_trip(void **state)
+{
+	struct dart_sb big = {0};
+	struct buf_writer wr;
+	struct ctl_msg m, back;
+	char *tl, *pem, *none;
+
+	(void)state;
+	for (int i = 0; i < 400; i++)
+		dart_sb_addf(
+			&big,
+			"  {\"time\":\"2025-03-13T03:08:44Z\",\"reason\":%d,\"x\":\"\u00e9\"}\n",
+			i);
+	ctl_msg_init(&m, CTL_KIND_RESPONSE, CTL_TYPE_DART, 7);
+	assert_int_equal(ctl_msg_add_int(&m, CTL_F_ERRNO, 0), 0);
+	assert_int_equal(dart_json_put_file(&m, DART_FILE_TIMELINE, big.p), 0);
+	assert_int_equal(dart_json_put_file(&m, DART_FILE_CHAIN, chain_pem), 0);
+	assert_true(m.n_fields > 5); /* the timeline took several chunks */
+	buf_writer_init(&wr);
+	assert_int_equal(ctl_msg_encode(&m, &wr), 0);
+	assert_int_equal(ctl_msg_decode(wr.data + 4, wr.len - 4, &back), 0);
+	tl = dart_json_get_file(&back, DART_FILE_TIMELINE);
+	pem = dart_json_get_file(&back, DART_FILE_CHAIN);
+	none = dart_json_get_file(&back, DART_FILE_COMMANDS);
+	assert_string_equal(tl, big.p);
+	assert_string_equal(pem, chain_pem);
+	assert_null(none);
+	free(tl);
+	free(pem);
+	buf_writer_done(&wr);
+	ctl_msg_done(&m);
+	ctl_msg_done(&back);
+	dart_sb_done(&big);
+}
+
 static void default_name_shape(void **state)
 {
 	char buf[64];
@@ -610,6 +647,7 @@ int main(void)
 		cmocka_unit_test(json_never_holds_secret_fields),
 		cmocka_unit_test(commands_are_bounded),
 		cmocka_unit_test(odd_files_are_notes),
+		cmocka_unit_test(agent_files_round_trip),
 		cmocka_unit_test(default_name_shape),
 	};
 
