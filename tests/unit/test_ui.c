@@ -13,6 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <grp.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -31,6 +34,7 @@ struct server {
 	uint32_t connect_id;
 	int done_fd; /* the client thread signals the loop through it (sd-event is one-thread) */
 	bool done;
+	int requests; /* every request the handler saw */
 };
 
 static int on_done(sd_event_source *src, int fd, uint32_t revents, void *userdata)
@@ -101,6 +105,7 @@ static void on_request(void *user_data, struct daemon_ctl_client *c, const struc
 	struct server *s = user_data;
 	struct ctl_msg m;
 
+	s->requests++;
 	switch (req->type) {
 	case CTL_TYPE_STATE:
 		ctl_msg_init_response(&m, req, 0, NULL);
@@ -273,6 +278,36 @@ static void script_without_answers_says_why(void **state)
 	free(r.out), free(r.err);
 }
 
+/* ARCHITECTURE.md rule 4: a peer that is neither root nor in the anyroam group is
+ * closed before a byte of it is parsed, even when the socket's mode would let it in. */
+static void stranger_is_refused_before_parsing(void **state)
+{
+	struct server *s = *state;
+	pid_t pid;
+	int st;
+
+	if (geteuid() != 0)
+		skip();
+	assert_int_equal(chmod(s->path, 0666), 0);
+	assert_int_equal(chmod(s->dir, 0755), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char *argv[] = { "anyroam", "--ctl", s->path, "state", NULL };
+		FILE *devnull = fopen("/dev/null", "w");
+
+		if (setgroups(0, NULL) < 0 || setgid(65534) < 0 || setuid(65534) < 0)
+			_exit(99);
+		_exit(ui_run(4, argv, stdin, devnull, devnull));
+	}
+	/* serve until the child is done; it must get no answer */
+	while (waitpid(pid, &st, WNOHANG) == 0)
+		assert_true(sd_event_run(s->event, 10000) >= 0);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), UI_EXIT_FAILED);
+	assert_int_equal(s->requests, 0);
+}
+
 static void usage_and_unreachable(void **state)
 {
 	FILE *in = fmemopen((void *)"", 1, "r"), *out, *err;
@@ -304,6 +339,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(script_mode_logs_in, setup, teardown),
 		cmocka_unit_test_setup_teardown(wrong_password_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(script_without_answers_says_why, setup, teardown),
+		cmocka_unit_test_setup_teardown(stranger_is_refused_before_parsing, setup, teardown),
 		cmocka_unit_test(usage_and_unreachable),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
