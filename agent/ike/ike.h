@@ -298,7 +298,9 @@ enum ike_action_type {
 	IKE_ACTION_ESTABLISHED,
 	/* .child: a Child SA was rekeyed; .child.old_spi_in/out are to be removed */
 	IKE_ACTION_CHILD_REKEYED,
-	/* .rekeyed: the IKE SA was rekeyed; from now on `sa` is .rekeyed.new_sa */
+	/* .rekeyed: the IKE SA was rekeyed (RFC 7296 §1.3.2); from now on the SA is named
+	 * .rekeyed.new_sa. The Child SA (same SPIs and keys) moved with it. The old SA is
+	 * deleted on the wire and then forgotten silently: no IKE_ACTION_DELETED for it */
 	IKE_ACTION_IKE_REKEYED,
 	/* .failed: the SA never got established (or a later exchange broke it); gone */
 	IKE_ACTION_FAILED,
@@ -435,7 +437,10 @@ void ike_sa_peer_alive(struct ike *ike, uint64_t sa, usec_t now);
 _must_check_ int ike_sa_dpd(struct ike *ike, uint64_t sa, usec_t now);
 /* Starts a Child SA rekey now (normally driven by the lifetime timer). */
 _must_check_ int ike_sa_rekey_child(struct ike *ike, uint64_t sa, usec_t now);
-/* Starts an IKE SA rekey now (normally driven by the lifetime timer). */
+/*
+ * Starts an IKE SA rekey now (an initiator's timer does it at ike_lifetime x 0.9 +- 0.05).
+ * Either side may call it; the caller becomes the new SA's initiator (RFC 7296 §2.18).
+ */
 _must_check_ int ike_sa_rekey_ike(struct ike *ike, uint64_t sa, usec_t now);
 
 /* --- introspection (gateway show commands, anyroam stats) ---------------- */
