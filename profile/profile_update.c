@@ -231,19 +231,23 @@ void profile_manifest_done(struct profile_manifest *m)
 int profile_manifest_url(const struct profile_manifest_file *f, const char *host_address,
 			 char **ret_url)
 {
-	const char *h = host_address;
+	_cleanup_free_ char *host = NULL;
+	char port[16] = "";
+	unsigned int p = 0;
+	bool v6;
 	char *url;
 
-	if (!h || !*h)
+	if (!host_address || !*host_address)
 		return -EINVAL;
-	/* HostAddress may already be a URL (cjk-hostname-url-address.xml) */
-	if (strncasecmp(h, "https://", 8) == 0)
-		h += 8;
-	else if (strncasecmp(h, "http://", 7) == 0)
+	if (strncasecmp(host_address, "http://", 7) == 0)
 		return -EPERM; /* updates only ever come over verified TLS */
-	if (!*h || strpbrk(h, "/?#@ \t\r\n\\"))
+	if (profile_address_split(host_address, &host, &p) < 0 || strpbrk(host, "@[] \t\r\n\\%"))
 		return -EINVAL;
-	if (asprintf(&url, "https://%s%s", h, f->uri) < 0)
+	v6 = strchr(host, ':') != NULL;
+	if (p)
+		snprintf(port, sizeof(port), ":%u", p);
+	if (asprintf(&url, "https://%s%s%s%s%s", v6 ? "[" : "", host, v6 ? "]" : "", port, f->uri) <
+	    0)
 		abort();
 	*ret_url = url;
 	return 0;

@@ -100,6 +100,14 @@ static void test_manifest_parse(void **state)
 	free(steal_ptr(url));
 	assert_int_equal(profile_manifest_url(&m.v[0], "https://127.0.0.1:8443", &url), 0);
 	assert_string_equal(url, "https://127.0.0.1:8443/CACHE/stc/profiles/acvpn.xml");
+	free(steal_ptr(url));
+	assert_int_equal(profile_manifest_url(&m.v[0], "2001:db8::1", &url), 0);
+	assert_string_equal(url, "https://[2001:db8::1]/CACHE/stc/profiles/acvpn.xml");
+	free(steal_ptr(url));
+	assert_int_equal(profile_manifest_url(&m.v[0], "https://gw.example:4443/Employees", &url),
+			 0);
+	assert_string_equal(url, "https://gw.example:4443/CACHE/stc/profiles/acvpn.xml");
+	free(steal_ptr(url));
 	assert_int_equal(profile_manifest_url(&m.v[0], "http://gw.example", &url), -EPERM);
 	assert_int_equal(profile_manifest_url(&m.v[0], "user@gw.example", &url), -EINVAL);
 	profile_manifest_done(&m);
