@@ -286,8 +286,9 @@ static int read_state(struct client *c)
 		return -errno;
 	while (fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = 0;
-		if (strncmp(line, "session-id ", 11) == 0)
-			snprintf(c->session_id, sizeof(c->session_id), "%s", line + 11);
+		if (strncmp(line, "session-id ", 11) == 0 &&
+		    strlen(line + 11) < sizeof(c->session_id))
+			memcpy(c->session_id, line + 11, strlen(line + 11) + 1);
 		else if (strncmp(line, "token ", 6) == 0)
 			c->token = secret_from_str(line + 6);
 		else if (strncmp(line, "address ", 8) == 0)
