@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/xmalloc.h"
@@ -162,9 +163,32 @@ static char *ask_json(struct ui_ctl *c, enum ctl_type type)
 
 /* What the agent tells a CLI that collects itself. */
 struct agent_data {
-	char *state, *stats, *timeline, *commands, *chain;
+	char *state, *stats, *timeline, *commands, *chain, *paths;
+	/* from paths: where the agent keeps its files, unless the options say */
+	char *state_dir, *config, *profile_dir, *tun_name, *resolv_conf;
 	bool has_data; /* it answered the DART data request */
 };
+
+static char *path_value(const char *text, const char *key)
+{
+	size_t kn = strlen(key);
+
+	for (const char *p = text; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+		if (strncmp(p, key, kn) == 0 && p[kn] == ' ')
+			return xstrndup(p + kn + 1, strcspn(p + kn + 1, "\n"));
+	return NULL;
+}
+
+static void parse_paths(struct agent_data *a)
+{
+	if (!a->paths)
+		return;
+	a->state_dir = path_value(a->paths, "state-dir");
+	a->config = path_value(a->paths, "config");
+	a->profile_dir = path_value(a->paths, "profile-dir");
+	a->tun_name = path_value(a->paths, "tun-name");
+	a->resolv_conf = path_value(a->paths, "resolv-conf");
+}
 
 static void ask_data(struct ui_ctl *c, struct agent_data *a)
 {
@@ -180,6 +204,8 @@ static void ask_data(struct ui_ctl *c, struct agent_data *a)
 			a->timeline = dart_json_get_file(&resp, DART_FILE_TIMELINE);
 			a->commands = dart_json_get_file(&resp, DART_FILE_COMMANDS);
 			a->chain = dart_json_get_file(&resp, DART_FILE_CHAIN);
+			a->paths = dart_json_get_file(&resp, DART_FILE_PATHS);
+			parse_paths(a);
 		}
 		ctl_msg_done(&resp);
 	}
@@ -193,6 +219,12 @@ static void agent_data_done(struct agent_data *a)
 	free(a->timeline);
 	free(a->commands);
 	free(a->chain);
+	free(a->paths);
+	free(a->state_dir);
+	free(a->config);
+	free(a->profile_dir);
+	free(a->tun_name);
+	free(a->resolv_conf);
 }
 
 static const char *why_missing(const struct ui_ctl *c, const struct agent_data *a)
@@ -208,18 +240,24 @@ static const char *why_missing(const struct ui_ctl *c, const struct agent_data *
 static int collect_here(const struct dart_cli *o, struct ui_ctl *c)
 {
 	struct agent_data a = {0};
-	struct dart_inputs in = {
-		.event_log_dir = o->state_dir ? o->state_dir : DAEMON_STATE_DIR_DEFAULT,
-		.agent_conf = o->config,
-		.profile_dirs = o->profile_dir ? (const char *const[]){o->profile_dir} : NULL,
-		.n_profile_dirs = o->profile_dir ? 1 : 0,
-		.redact_users = o->redact,
-	};
+	struct dart_inputs in = {.redact_users = o->redact};
+	const char *pdir;
 	struct dart_report rep;
 	int r;
 
 	if (c)
 		ask_data(c, &a);
+	/* the options win; then what the agent said; then the standard places */
+	in.event_log_dir = o->state_dir	 ? o->state_dir
+			   : a.state_dir ? a.state_dir
+					 : DAEMON_STATE_DIR_DEFAULT;
+	in.agent_conf = o->config ? o->config : a.config;
+	pdir = o->profile_dir ? o->profile_dir : a.profile_dir;
+	in.profile_dirs = pdir ? &pdir : NULL;
+	in.n_profile_dirs = pdir ? 1 : 0;
+	in.tun_name = a.tun_name;
+	in.resolv_conf = a.resolv_conf;
+	in.paths_text = a.paths;
 	in.state_json = a.state;
 	in.stats_json = a.stats;
 	in.timeline_json = a.timeline;
@@ -239,6 +277,13 @@ static int collect_here(const struct dart_cli *o, struct ui_ctl *c)
 	return UI_EXIT_OK;
 }
 
+static bool visible(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
+}
+
 /*
  * The agent writes the bundle. 1: collect here instead (an agent without a collector,
  * or one whose sandbox kept it from writing there); otherwise an exit code.
@@ -250,6 +295,11 @@ static int ask_agent(const struct dart_cli *o, struct ui_ctl *c)
 	int64_t e = -EPROTO;
 	int r;
 
+	/* so that a file seen afterwards is the agent's, not an older one */
+	if (unlink(o->out) < 0 && errno != ENOENT) {
+		fprintf(stderr, "anyroam: dart: cannot replace %s: %s\n", o->out, strerror(errno));
+		return UI_EXIT_FAILED;
+	}
 	ctl_msg_init(&req, CTL_KIND_REQUEST, CTL_TYPE_DART, 0);
 	(void)ctl_msg_add_str(&req, CTL_F_PATH, o->out);
 	if (o->redact && tag > 0)
@@ -259,7 +309,14 @@ static int ask_agent(const struct dart_cli *o, struct ui_ctl *c)
 	if (r < 0)
 		return 1;
 	(void)ctl_msg_get_int(&resp, CTL_F_ERRNO, &e);
-	if (e == 0 || e == -EINVAL) {
+	if (e == 0 && !visible(o->out)) {
+		/* anyroamd.service has PrivateTmp and ProtectHome: it may have written into
+		 * its own namespace, where this user never sees the file */
+		fprintf(stderr,
+			"anyroam: dart: the agent's bundle is not visible at %s; collecting here\n",
+			o->out);
+		r = 1;
+	} else if (e == 0 || e == -EINVAL) {
 		r = agent_result(&resp, o->out);
 	} else {
 		const char *msg = ctl_msg_get_str(&resp, CTL_F_MESSAGE);

@@ -46,6 +46,8 @@ static void daemon_part(struct dart_bundle *b)
 
 	struct dart_sb gone = {0};
 
+	if (in->paths_text)
+		dart_bundle_add_str(b, DART_FILE_PATHS, in->paths_text, DART_TEXT_PLAIN);
 	for (size_t i = 0; i < ARRAY_SIZE(parts); i++) {
 		const char *text = *(const char *const *)((const char *)in + parts[i].off);
 

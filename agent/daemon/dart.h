@@ -44,6 +44,9 @@
 #define DART_FILE_TIMELINE "agent/reconnect-timeline.json"
 #define DART_FILE_COMMANDS "agent/control-commands.txt"
 #define DART_FILE_CHAIN	   "agent/gateway-chain.pem"
+/* `KEY VALUE` lines: state-dir, config, profile-dir, tun-name, resolv-conf (where the
+ * agent keeps what a CLI collecting by itself must look at). */
+#define DART_FILE_PATHS "agent/paths.txt"
 
 struct dart_inputs {
 	/* What the daemon knows; NULL when it was not asked or did not answer. */
@@ -52,6 +55,7 @@ struct dart_inputs {
 	const char *timeline_json; /* dart_history_timeline_json() */
 	const char *commands_text; /* dart_history_commands_text() */
 	const char *gw_chain_pem;  /* public certificates only */
+	const char *paths_text;	   /* DART_FILE_PATHS, bundled as is */
 	/* Why the daemon's part is missing (shown in summary.txt); NULL if present. */
 	const char *daemon_note;
 

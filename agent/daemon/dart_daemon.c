@@ -100,6 +100,22 @@ static char *conn_json(const struct conn *c, void (*fill)(const struct conn *c, 
 	return s;
 }
 
+static char *paths_text(const struct daemon *d)
+{
+	struct dart_sb sb = {0};
+
+	dart_sb_addf(&sb, "state-dir %s\n",
+		     d->opts.state_dir ? d->opts.state_dir : DAEMON_STATE_DIR_DEFAULT);
+	dart_sb_addf(&sb, "config %s\n", d->opts.config ? d->opts.config : DAEMON_CONF_DEFAULT);
+	if (d->opts.profile_dir)
+		dart_sb_addf(&sb, "profile-dir %s\n", d->opts.profile_dir);
+	if (d->conf.tun_name)
+		dart_sb_addf(&sb, "tun-name %s\n", d->conf.tun_name);
+	if (d->conf.resolv_conf)
+		dart_sb_addf(&sb, "resolv-conf %s\n", d->conf.resolv_conf);
+	return dart_sb_steal(&sb);
+}
+
 static bool creds_of(uid_t uid, struct dart_creds *cr)
 {
 	struct passwd *pw = getpwuid(uid);
@@ -228,7 +244,7 @@ static int on_child_io(sd_event_source *s, int fd, uint32_t revents, void *user_
 }
 
 struct inputs_text {
-	char *state, *stats, *timeline, *commands;
+	char *state, *stats, *timeline, *commands, *paths;
 	char user_prefs[600];
 	const struct secret *known[1];
 	const char *users[1];
@@ -247,6 +263,7 @@ static void fill_inputs(struct dart_daemon *dd, struct daemon *d, const struct d
 			in->n_known_secrets = 1;
 		}
 	}
+	in->paths_text = t->paths = paths_text(d);
 	in->timeline_json = t->timeline = dart_history_timeline_json(&dd->history);
 	in->commands_text = t->commands = dart_history_commands_text(&dd->history);
 	in->gw_chain_pem = dd->history.chain_pem;
@@ -279,6 +296,7 @@ static void inputs_text_done(struct inputs_text *t)
 	free(t->stats);
 	free(t->timeline);
 	free(t->commands);
+	free(t->paths);
 }
 
 static int start_job(struct dart_daemon *dd, struct daemon *d, struct daemon_ctl_client *cl,
@@ -320,16 +338,19 @@ static int start_job(struct dart_daemon *dd, struct daemon *d, struct daemon_ctl
 }
 
 /* No PATH: the CLI collects the bundle itself and asks only for what no file holds. */
-static void reply_data(struct dart_daemon *dd, struct daemon_ctl_client *cl,
+static void reply_data(struct dart_daemon *dd, struct daemon *d, struct daemon_ctl_client *cl,
 		       const struct ctl_msg *req)
 {
+	char *paths = paths_text(d);
 	char *tl = dart_history_timeline_json(&dd->history);
 	char *cmds = dart_history_commands_text(&dd->history);
 	struct ctl_msg m;
 	int r;
 
 	ctl_msg_init_response(&m, req, 0, NULL);
-	r = dart_json_put_file(&m, DART_FILE_TIMELINE, tl);
+	r = dart_json_put_file(&m, DART_FILE_PATHS, paths);
+	if (r == 0)
+		r = dart_json_put_file(&m, DART_FILE_TIMELINE, tl);
 	if (r == 0)
 		r = dart_json_put_file(&m, DART_FILE_COMMANDS, cmds);
 	if (r == 0 && dd->history.chain_pem)
@@ -340,6 +361,7 @@ static void reply_data(struct dart_daemon *dd, struct daemon_ctl_client *cl,
 	else
 		(void)daemon_ctl_send(cl, &m);
 	ctl_msg_done(&m);
+	free(paths);
 	free(tl);
 	free(cmds);
 }
@@ -356,7 +378,7 @@ void dart_daemon_request(struct dart_daemon *dd, struct daemon *d, struct daemon
 	int r;
 
 	if (!path)
-		return reply_data(dd, cl, req);
+		return reply_data(dd, d, cl, req);
 	if (path[0] != '/') {
 		(void)daemon_ctl_reply(cl, req, -EINVAL, "dart: the bundle path must be absolute");
 		return;

@@ -128,17 +128,17 @@ log "bundle 1: $(wc -l <"$TEST_TMP/b1/.order") files, no planted secret; $(head 
 
 log "anyroam dart --redact-users"
 grep -r -q -F "$DART_USER" "$TEST_TMP/b1" || die "the user name is nowhere in bundle 1: nothing to redact"
-# the control protocol has no redact flag yet: the CLI collects itself, so it is told
-# where the agent keeps its files
-agent_cli dart --redact-users -o "$TEST_TMP/bundle2.zip" --state-dir "$AGENT_STATE" --config "$AGENT_CONF" \
-	--profile-dir "$TEST_TMP/profiles" >"$TEST_TMP/dart2.out" 2>"$TEST_TMP/dart2.err" ||
+# the control protocol has no redact flag yet: the CLI collects itself, where the agent
+# says it keeps its files (agent/paths.txt)
+agent_cli dart --redact-users -o "$TEST_TMP/bundle2.zip" >"$TEST_TMP/dart2.out" 2>"$TEST_TMP/dart2.err" ||
 	die "dart --redact-users failed: $(cat "$TEST_TMP/dart2.err")"
 unpack "$TEST_TMP/bundle2.zip" "$TEST_TMP/b2"
 search_none "$TEST_TMP/b2" "$DART_PW" "$TOKEN" "$TOKEN_HEX" "$TOKEN_HEX_LOWER" "$DART_USER"
 check_manifest "$TEST_TMP/b2"
 grep -r -q -F '[USER]' "$TEST_TMP/b2" || die "no user name placeholder in the redacted bundle"
 # collected by the CLI, yet with the agent's own data (DART request without PATH)
-for f in agent/reconnect-timeline.json agent/control-commands.txt agent/gateway-chain.pem agent/stats.json; do
+for f in agent/reconnect-timeline.json agent/control-commands.txt agent/gateway-chain.pem agent/stats.json \
+	agent/paths.txt eventlog/anyroam.log config/agent.conf; do
 	[ -f "$TEST_TMP/b2/$f" ] || die "the CLI's bundle lacks the agent's $f"
 done
 
@@ -155,4 +155,23 @@ check_manifest "$TEST_TMP/b3"
 grep -q 'the agent is not running' "$TEST_TMP/b3/summary.txt" || die "summary does not say the agent is not running"
 grep -q 'reason 9 (System resume' "$TEST_TMP/b3/summary.txt" || die "summary lacks the reconnect from the event log"
 [ -f "$TEST_TMP/b3/eventlog/anyroam.log" ] || die "no event log without the agent"
+log "anyroam dart with an agent in its own mount namespace (as PrivateTmp/ProtectHome do)"
+if command -v unshare >/dev/null; then
+	mkdir -p "$TEST_TMP/hidden"
+	AGENT_PID=$(bg cl "$TEST_TMP/agent2.log" unshare -m --propagation private sh -c \
+		"mount -t tmpfs tmpfs '$TEST_TMP/hidden' && exec '$BIN/anyroamd' --foreground --config '$AGENT_CONF' \
+		--ctl '$AGENT_CTL' --state-dir '$AGENT_STATE' --profile-dir '$TEST_TMP/profiles'")
+	wait_for 10 agent_cli state || die "the sandboxed anyroamd did not come up"
+	wait_for 10 agent_connected || log "(the restarted agent did not reconnect; the bundle is made anyway)"
+	agent_cli dart -o "$TEST_TMP/hidden/bundle4.zip" >"$TEST_TMP/dart4.out" 2>"$TEST_TMP/dart4.err" ||
+		die "dart with a sandboxed agent failed: $(cat "$TEST_TMP/dart4.err")"
+	grep -q 'not visible' "$TEST_TMP/dart4.err" || die "the CLI did not notice the agent's hidden file: $(cat "$TEST_TMP/dart4.err")"
+	[ -s "$TEST_TMP/hidden/bundle4.zip" ] || die "no bundle where the user asked for it"
+	unpack "$TEST_TMP/hidden/bundle4.zip" "$TEST_TMP/b4"
+	[ -f "$TEST_TMP/b4/eventlog/anyroam.log" ] || die "the fallback bundle lacks the event log"
+	search_none "$TEST_TMP/b4" "$DART_PW" "$TOKEN" "$TOKEN_HEX" "$TOKEN_HEX_LOWER"
+	check_manifest "$TEST_TMP/b4"
+else
+	log "(unshare not installed: sandboxed agent case not run)"
+fi
 log "PASS"
