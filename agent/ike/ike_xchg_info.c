@@ -73,7 +73,7 @@ static void child_delete(struct ike_sa *sa, const struct ike_delete *d, struct i
 int ike_xchg_info_process_request(struct ike_sa *sa, struct ike_msg *m, usec_t now)
 {
 	struct ike_msg_build b;
-	bool ike_deleted = false;
+	bool ike_deleted = false, had_child = sa->has_child;
 	int r;
 
 	(void)now;
@@ -95,8 +95,30 @@ int ike_xchg_info_process_request(struct ike_sa *sa, struct ike_msg *m, usec_t n
 		log_debug("ike %016llx/%016llx: deleted by the peer", (unsigned long long)sa->spi_i,
 			  (unsigned long long)sa->spi_r);
 		ike_sa_close(sa, IKE_ACTION_DELETED, 0, 0);
+	} else if (had_child && !sa->has_child && sa->ike->role == IKE_ROLE_INITIATOR) {
+		/*
+		 * The gateway deleted our only Child SA outside a rekey: the tunnel carries
+		 * nothing any more. Forget the IKE SA without a Delete(IKE), which would end
+		 * the session (PROTOCOL.md §4.4); the embedder reconnects (reason 104).
+		 */
+		log_debug("ike %016llx/%016llx: the peer deleted the Child SA", (unsigned long long)sa->spi_i,
+			  (unsigned long long)sa->spi_r);
+		ike_sa_close(sa, IKE_ACTION_DELETED, 0, 0);
 	}
 	return r;
+}
+
+/* RFC 7296 §1.4.1: the answer names the other half of each Child SA pair we deleted. */
+static void answered_child_delete(struct ike_sa *sa, const struct ike_msg *m)
+{
+	sa->child_old.valid = false; /* our usual Delete: the one a rekey replaced */
+	for (uint8_t i = 0; i < m->n_deletes; i++) {
+		const struct ike_delete *d = &m->deletes[i];
+
+		for (uint16_t j = 0; d->proto == IKE_PROTO_ESP && j < d->n_spis; j++)
+			if (sa->has_child && be32_load(d->spis.p + 4u * j) == sa->child.spi_out)
+				sa->has_child = false;
+	}
 }
 
 int ike_xchg_info_process_response(struct ike_sa *sa, struct ike_msg *m, usec_t now)
@@ -107,6 +129,6 @@ int ike_xchg_info_process_response(struct ike_sa *sa, struct ike_msg *m, usec_t 
 	if (sa->last_answered == IKE_REQ_DELETE)
 		ike_sa_close(sa, IKE_ACTION_DELETED, 0, 0);
 	else if (sa->last_answered == IKE_REQ_CHILD_DELETE)
-		sa->child_old.valid = false;
+		answered_child_delete(sa, m);
 	return 0;
 }

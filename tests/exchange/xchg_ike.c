@@ -29,6 +29,7 @@
 #include "ike/ike.h"
 #include "ike/ike_cert.h"
 #include "ike/ike_msg.h"
+#include "ike/ike_sa.h"
 
 #define HOST "vpn.example.com"
 #define TOKEN "E0CB21612620F736F899721C620F73BC5237D966436EC70B3EC235375CA3E0B0"
@@ -723,6 +724,7 @@ static void test_invalid_ke(void **state)
 	world_done(&w);
 }
 
+static struct world w_child_del;
 static int drop_nth_to_gw, dup_nth_to_gw, seen_to_gw, drop_nth_to_cli, seen_to_cli;
 
 static enum verdict lossy(struct world *w, bool to_gw, const uint8_t *p, size_t n)
@@ -903,6 +905,37 @@ static void test_delete(void **state)
 	world_done(&w);
 }
 
+/* RFC 7296 §1.4.1: the gateway deletes the only Child SA: the client answers with
+ * its own D(ESP) and gives the IKE SA up without a Delete(IKE) (PROTOCOL.md §4.4). */
+static void test_child_deleted_by_gateway(void **state)
+{
+	struct ike_initiator_config c;
+	struct ike_msg_build b;
+	struct ike_sa *gsa;
+	uint8_t spi[4];
+
+	world_init(&w_child_del, false, false);
+	login_config(&w_child_del, &c);
+	do_connect(&w_child_del, &c);
+	assert_up(&w_child_del);
+	gsa = ike_sa_find(w_child_del.gw, w_child_del.g.sa);
+	assert_non_null(gsa);
+	be32_store(spi, gsa->child.spi_in);
+	ike_msg_build_init_inner(&b);
+	assert_int_equal(ike_msg_build_delete(&b, IKE_PROTO_ESP, 4, spi, 1), 0);
+	/* SK{D(ESP, gateway's inbound SPI)} --> */
+	assert_int_equal(ike_wire_send_request(gsa, IKE_REQ_CHILD_DELETE, IKE_EXCHANGE_INFORMATIONAL, &b,
+					       w_child_del.now), 0);
+	ike_msg_build_done(&b);
+	pump(&w_child_del);
+	assert_int_equal(w_child_del.c.deleted, 1);
+	assert_int_equal(ike_list_sas(w_child_del.cli, NULL, 0), 0);
+	/* <-- SK{D(ESP, client's inbound SPI)}: the gateway's child is gone, its IKE SA stays */
+	assert_int_equal(w_child_del.g.deleted, 0);
+	assert_false(gsa->has_child);
+	world_done(&w_child_del);
+}
+
 /* RFC 7296 §1.3.3: Child SA rekey, then the old Child SA is deleted. */
 static void test_child_rekey(void **state)
 {
@@ -1005,6 +1038,7 @@ int main(void)
 		cmocka_unit_test(test_gateway_on_demand_dpd),
 		cmocka_unit_test(test_delete),
 		cmocka_unit_test(test_child_rekey),
+		cmocka_unit_test(test_child_deleted_by_gateway),
 		cmocka_unit_test(test_ike_rekey),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
