@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <systemd/sd-event.h>
 
@@ -20,6 +21,7 @@
 #include "core/xmalloc.h"
 #include "daemon/daemon.h"
 #include "eap/eap.h"
+#include "ike/ike.h"
 #include "platform/linux/dataplane.h"
 #include "profile/profile.h"
 #include "session/session_store.h"
@@ -100,9 +102,17 @@ struct conn *conn_free(struct conn *c)
 {
 	if (!c)
 		return NULL;
+	/* the agent stops: the data plane ends, but tun, routes, DNS and the session file
+	 * stay for the next start (reason 107); platform_recover() cleans up otherwise */
 	conn_ike_abandon(c);
+	c->ike = ike_free(c->ike);
+	c->udp_io = sd_event_source_disable_unref(c->udp_io);
 	c->dp_ike_io = sd_event_source_disable_unref(c->dp_ike_io);
+	if (c->dp)
+		dataplane_stop(c->dp);
 	c->dp = dataplane_free(c->dp);
+	if (c->udp_fd >= 0)
+		close(c->udp_fd);
 	c->timer = sd_event_source_disable_unref(c->timer);
 	session_done(&c->session);
 	free(c);

@@ -32,8 +32,8 @@ grep -q cisco "$TEST_TMP/connect.out" && die "the password was echoed"
 
 vip=$(agent_stat assigned_ipv4)
 case "$vip" in 192.168.20.*) log "assigned $vip" ;; *) die "no pool address: '$vip'" ;; esac
-nsx cl ip -4 addr show dev anyroam0 | grep -q "inet $vip" || die "anyroam0 does not carry $vip"
-nsx cl ip route show 192.168.10.0/24 | grep -q anyroam0 || die "no split-include route via anyroam0"
+grep -q "inet $vip" <<<"$(nsx cl ip -4 addr show dev anyroam0)" || die "anyroam0 does not carry $vip"
+grep -q anyroam0 <<<"$(nsx cl ip route show 192.168.10.0/24)" || die "no split-include route via anyroam0"
 
 nsx cl ping -c 3 -i 0.2 -W 2 $BEHIND_IP >"$TEST_TMP/ping.log" || die "no traffic through the tunnel"
 log "ping through the tunnel ok"
@@ -53,9 +53,12 @@ if command -v unzip >/dev/null; then
 	agent_cli dart -o "$TEST_TMP/bundle.zip" >"$TEST_TMP/dart.out" 2>&1 || die "dart failed: $(cat "$TEST_TMP/dart.out")"
 	tok=$(printf '%b' "$(sed -n 's/^token=//p' "$AGENT_STATE/session" | sed 's/../\\x&/g')")
 	[ ${#tok} -ge 16 ] || die "no token in the session file"
-	unzip -p "$TEST_TMP/bundle.zip" | grep -qF "$tok" && die "the DART bundle contains the session token"
-	unzip -l "$TEST_TMP/bundle.zip" | grep -q 'eventlog/anyroam.log' || die "the bundle lacks the event log"
-	log "dart bundle ok ($(unzip -l "$TEST_TMP/bundle.zip" | tail -1 | awk '{print $2}') files, no token)"
+	# whole outputs in files: `grep -q` on a pipe would SIGPIPE unzip under pipefail
+	unzip -p "$TEST_TMP/bundle.zip" >"$TEST_TMP/bundle.txt"
+	unzip -l "$TEST_TMP/bundle.zip" >"$TEST_TMP/bundle.list"
+	grep -qF "$tok" "$TEST_TMP/bundle.txt" && die "the DART bundle contains the session token"
+	grep -q 'eventlog/anyroam.log' "$TEST_TMP/bundle.list" || die "the bundle lacks the event log"
+	log "dart bundle ok ($(tail -1 "$TEST_TMP/bundle.list" | awk '{print $2}') files, no token)"
 fi
 
 log "disconnect"

@@ -25,7 +25,7 @@ expect_torn_down() {
 	agent_cli debug simulate-resume >/dev/null || die "simulate-resume refused ($1)"
 	wait_for 10 sh -c "[ \"\$($BIN/anyroam --ctl $AGENT_CTL state)\" = 'state: Disconnected' ]" ||
 		die "still $(agent_cli state) after a resume with $1"
-	agent_cli events | grep -qF "$2" || die "no '$2' in the event log ($1)"
+	grep -qF "$2" <<<"$(agent_cli events)" || die "no '$2' in the event log ($1)"
 	[ -f "$AGENT_STATE/session" ] && die "the session survived ($1)"
 	[ "$(agent_stat reconnects)" = 0 ] || die "a reconnect happened with $1"
 	snapshot after

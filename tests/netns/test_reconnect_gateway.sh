@@ -44,7 +44,7 @@ log "reconnected after the freeze (reason $(agent_stat last_reconnect_reason))"
 full_login_after() { # WHAT: the agent must ask for one full login, then get it
 	wait_for 30 sh -c "[ \"\$($BIN/anyroam --ctl $AGENT_CTL state)\" = 'state: Connecting' ]" ||
 		die "no full login asked for after $1 (state: $(agent_cli state))"
-	agent_cli events | grep -qF "reconnect rejected by gateway (AUTHENTICATION_FAILED)" ||
+	grep -qF "reconnect rejected by gateway (AUTHENTICATION_FAILED)" <<<"$(agent_cli events)" ||
 		grep -qF "full login required" "$AGENT_STATE/anyroam.log" || die "no reason logged after $1"
 	printf 'connect IKEv2_Gateway\n' | agent_cli -s >/dev/null 2>"$TEST_TMP/noanswer.err" &&
 		die "script mode without answers succeeded"
