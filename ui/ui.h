@@ -27,7 +27,7 @@ struct ui_opts {
 	const char *ctl; /* control socket path */
 	bool json;
 	bool script; /* -s: commands and answers from `in` */
-	FILE *in; /* stdin; tests pass a memory stream */
+	FILE *in;    /* stdin; tests pass a memory stream */
 	FILE *out;
 	FILE *err;
 };

@@ -32,16 +32,19 @@ static int cmd_debug(const struct ui_opts *o, int argc, char **argv);
 static int cmd_profile(const struct ui_opts *o, int argc, char **argv);
 
 static const struct ui_command commands[] = {
-	{ "connect", cmd_connect, "connect HOST|HOSTNAME", "connect to a profile HostName or an address" },
-	{ "disconnect", cmd_disconnect, "disconnect", "end the session (no reconnect afterwards)" },
-	{ "state", cmd_state, "state", "print 'state: NAME'" },
-	{ "stats", cmd_stats, "stats", "counters, addresses, reconnects (never the token)" },
-	{ "hosts", cmd_hosts, "hosts", "the HostEntries of the loaded profiles" },
-	{ "events", cmd_events, "events [--follow]", "the event log; --follow keeps printing" },
-	{ "dart", cmd_dart, "dart [-o FILE.zip] [--redact-users] [--local]",
-	  "collect a diagnostic bundle (secrets removed)" },
-	{ "debug", cmd_debug, "debug simulate-resume", "test aid (root): behave as after a system resume" },
-	{ "profile", cmd_profile, "profile check FILE", "validate a profile, print effective settings" },
+	{"connect", cmd_connect, "connect HOST|HOSTNAME",
+	 "connect to a profile HostName or an address"},
+	{"disconnect", cmd_disconnect, "disconnect", "end the session (no reconnect afterwards)"},
+	{"state", cmd_state, "state", "print 'state: NAME'"},
+	{"stats", cmd_stats, "stats", "counters, addresses, reconnects (never the token)"},
+	{"hosts", cmd_hosts, "hosts", "the HostEntries of the loaded profiles"},
+	{"events", cmd_events, "events [--follow]", "the event log; --follow keeps printing"},
+	{"dart", cmd_dart, "dart [-o FILE.zip] [--redact-users] [--local]",
+	 "collect a diagnostic bundle (secrets removed)"},
+	{"debug", cmd_debug, "debug simulate-resume",
+	 "test aid (root): behave as after a system resume"},
+	{"profile", cmd_profile, "profile check FILE",
+	 "validate a profile, print effective settings"},
 };
 
 static void usage(FILE *f)
@@ -280,15 +283,15 @@ static int cmd_profile(const struct ui_opts *o, int argc, char **argv)
 }
 
 static const struct option long_opts[] = {
-	{ "ctl", required_argument, NULL, 'c' },
-	{ "json", no_argument, NULL, 'j' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+	{"ctl", required_argument, NULL, 'c'},
+	{"json", no_argument, NULL, 'j'},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
 };
 
 int ui_run(int argc, char **argv, FILE *in, FILE *out, FILE *err)
 {
-	struct ui_opts o = { .ctl = UI_CTL_DEFAULT, .in = in, .out = out, .err = err };
+	struct ui_opts o = {.ctl = UI_CTL_DEFAULT, .in = in, .out = out, .err = err};
 	int c;
 
 	optind = 0; /* reset: tests call us more than once */

@@ -20,8 +20,7 @@ struct connect_ctx {
 	bool out_of_answers;
 };
 
-int ui_read_line(FILE *in, FILE *prompt_out, const char *prompt, bool hidden, char *buf,
-		 size_t cap)
+int ui_read_line(FILE *in, FILE *prompt_out, const char *prompt, bool hidden, char *buf, size_t cap)
 {
 	struct termios old, quiet;
 	bool tty = isatty(fileno(in)) == 1;
@@ -145,7 +144,7 @@ static int on_connect_event(void *user_data, struct ui_ctl *c, const struct ctl_
 
 int ui_connect(const struct ui_opts *o, const char *host)
 {
-	struct connect_ctx cx = { .o = o };
+	struct connect_ctx cx = {.o = o};
 	struct ctl_msg req, resp;
 	struct ui_ctl c;
 	int r, ex;
@@ -198,7 +197,8 @@ static int script_command(const struct ui_opts *o, char *line)
 	int argc = 0;
 	char *save = NULL;
 
-	for (char *t = strtok_r(line, " \t", &save); t && argc < 7; t = strtok_r(NULL, " \t", &save))
+	for (char *t = strtok_r(line, " \t", &save); t && argc < 7;
+	     t = strtok_r(NULL, " \t", &save))
 		argv[argc++] = t;
 	argv[argc] = NULL;
 	if (argc == 2 && strcmp(argv[0], "connect") == 0)

@@ -9,9 +9,9 @@
 
 int ui_ctl_open(struct ui_ctl *c, const struct ui_opts *o)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 
-	*c = (struct ui_ctl){ .fd = -1, .next_id = 1 };
+	*c = (struct ui_ctl){.fd = -1, .next_id = 1};
 	ctl_stream_init(&c->stream);
 	if (strlen(o->ctl) >= sizeof(sa.sun_path)) {
 		fprintf(o->err, "anyroam: control socket path too long: '%s'\n", o->ctl);
@@ -20,7 +20,8 @@ int ui_ctl_open(struct ui_ctl *c, const struct ui_opts *o)
 	strcpy(sa.sun_path, o->ctl);
 	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (c->fd < 0 || connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		fprintf(o->err, "anyroam: the agent is not reachable at %s: %s (is anyroamd running?)\n",
+		fprintf(o->err,
+			"anyroam: the agent is not reachable at %s: %s (is anyroamd running?)\n",
 			o->ctl, strerror(errno));
 		ui_ctl_close(c);
 		return UI_EXIT_UNREACHABLE;

@@ -7,15 +7,15 @@
 #include "core/xmalloc.h"
 
 #define CTL_TYPE_NAME_(n, s) [CTL_TYPE_##n] = s,
-static const char *const type_names[_CTL_TYPE_MAX] = { CTL_TYPES(CTL_TYPE_NAME_) };
+static const char *const type_names[_CTL_TYPE_MAX] = {CTL_TYPES(CTL_TYPE_NAME_)};
 #undef CTL_TYPE_NAME_
 
 #define CTL_FIELD_NAME_(n, t, s) [CTL_F_##n] = s,
-static const char *const field_names[_CTL_F_MAX] = { CTL_FIELDS(CTL_FIELD_NAME_) };
+static const char *const field_names[_CTL_F_MAX] = {CTL_FIELDS(CTL_FIELD_NAME_)};
 #undef CTL_FIELD_NAME_
 
 #define CTL_FIELD_TYPE_(n, t, s) [CTL_F_##n] = CTL_FT_##t,
-static const enum ctl_field_type field_types[_CTL_F_MAX] = { CTL_FIELDS(CTL_FIELD_TYPE_) };
+static const enum ctl_field_type field_types[_CTL_F_MAX] = {CTL_FIELDS(CTL_FIELD_TYPE_)};
 #undef CTL_FIELD_TYPE_
 
 const char *ctl_type_to_string(enum ctl_type t)
@@ -54,7 +54,7 @@ bool ctl_type_is_request(enum ctl_type t)
 
 void ctl_msg_init(struct ctl_msg *m, enum ctl_kind kind, enum ctl_type type, uint32_t id)
 {
-	*m = (struct ctl_msg){ .kind = kind, .type = type, .id = id };
+	*m = (struct ctl_msg){.kind = kind, .type = type, .id = id};
 }
 
 static void value_done(struct ctl_value *v)
@@ -83,7 +83,7 @@ static struct ctl_value *push(struct ctl_msg *m, enum ctl_field tag, enum ctl_fi
 		m->fields = xrealloc(m->fields, m->cap_fields * sizeof(*m->fields));
 	}
 	v = &m->fields[m->n_fields++];
-	*v = (struct ctl_value){ .tag = tag, .type = type };
+	*v = (struct ctl_value){.tag = tag, .type = type};
 	return v;
 }
 

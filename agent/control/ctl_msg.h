@@ -30,12 +30,12 @@
 #include "core/err.h"
 #include "core/secret.h"
 
-#define CTL_VERSION 1
-#define CTL_FRAME_HDR 4 /* the u32 length */
-#define CTL_BODY_HDR 10 /* version, kind, type, id, count */
-#define CTL_FRAME_MAX (256u * 1024u) /* body bytes; a host list or form fits easily */
+#define CTL_VERSION    1
+#define CTL_FRAME_HDR  4	      /* the u32 length */
+#define CTL_BODY_HDR   10	      /* version, kind, type, id, count */
+#define CTL_FRAME_MAX  (256u * 1024u) /* body bytes; a host list or form fits easily */
 #define CTL_FIELDS_MAX 1024
-#define CTL_STR_MAX 4096
+#define CTL_STR_MAX    4096
 #define CTL_SECRET_MAX 1024
 
 enum ctl_kind {
@@ -47,27 +47,26 @@ enum ctl_kind {
 };
 
 /* X(NAME, name-as-shown): requests and the events the daemon pushes. */
-#define CTL_TYPES(X)                                                                \
-	X(CONNECT, "connect")                 /* HOST [SCRIPT] -> progress, forms  */ \
-	X(DISCONNECT, "disconnect")                                                 \
-	X(STATE, "state")                     /* -> STATE, REASON_CODE, HOST       */ \
-	X(STATS, "stats")                     /* -> the stats fields               */ \
-	X(HOSTS, "hosts")                     /* -> HOST_NAME/HOST_ADDRESS pairs   */ \
-	X(EVENTS_SUBSCRIBE, "events-subscribe") /* [FOLLOW] -> RECORD events       */ \
-	X(ANSWER_FORM, "answer-form")         /* FORM_ID, FIELD_NAME/FIELD_VALUE   */ \
-	X(DART, "dart")                       /* [PATH]                            */ \
-	X(SIMULATE_RESUME, "simulate-resume")                                       \
-	X(EV_STATE, "state-change")           /* STATE, REASON_CODE, MESSAGE       */ \
-	X(EV_PROGRESS, "progress")            /* MESSAGE                           */ \
-	X(EV_FORM, "form")                    /* FORM_ID, MESSAGE, FIELD_* triples */ \
-	X(EV_ERROR, "error")                  /* ERRNO, MESSAGE                    */ \
-	X(EV_RECORD, "record")                /* an event-log record               */
+#define CTL_TYPES(X)                                                                    \
+	X(CONNECT, "connect") /* HOST [SCRIPT] -> progress, forms  */                   \
+	X(DISCONNECT, "disconnect")                                                     \
+	X(STATE, "state")			/* -> STATE, REASON_CODE, HOST       */ \
+	X(STATS, "stats")			/* -> the stats fields               */ \
+	X(HOSTS, "hosts")			/* -> HOST_NAME/HOST_ADDRESS pairs   */ \
+	X(EVENTS_SUBSCRIBE, "events-subscribe") /* [FOLLOW] -> RECORD events       */   \
+	X(ANSWER_FORM, "answer-form")		/* FORM_ID, FIELD_NAME/FIELD_VALUE   */ \
+	X(DART, "dart")				/* [PATH]                            */ \
+	X(SIMULATE_RESUME, "simulate-resume")                                           \
+	X(EV_STATE, "state-change") /* STATE, REASON_CODE, MESSAGE       */             \
+	X(EV_PROGRESS, "progress")  /* MESSAGE                           */             \
+	X(EV_FORM, "form")	    /* FORM_ID, MESSAGE, FIELD_* triples */             \
+	X(EV_ERROR, "error")	    /* ERRNO, MESSAGE                    */             \
+	X(EV_RECORD, "record")	    /* an event-log record               */
 
 #define CTL_TYPE_ENUM_(n, s) CTL_TYPE_##n,
 enum ctl_type {
 	_CTL_TYPE_NONE = 0,
-	CTL_TYPES(CTL_TYPE_ENUM_)
-	_CTL_TYPE_MAX,
+	CTL_TYPES(CTL_TYPE_ENUM_) _CTL_TYPE_MAX,
 	_CTL_TYPE_INVALID = -EINVAL,
 };
 #undef CTL_TYPE_ENUM_
@@ -80,41 +79,40 @@ enum ctl_field_type {
 };
 
 /* X(NAME, field type, json/name) - tags on the wire are the enum values (1..). */
-#define CTL_FIELDS(X)                                        \
-	X(HOST, STR, "host")                                 \
-	X(STATE, STR, "state")                               \
-	X(REASON_CODE, INT, "reason_code")                   \
-	X(MESSAGE, STR, "message")                           \
-	X(ERRNO, INT, "errno")                               \
-	X(FOLLOW, INT, "follow")                             \
-	X(SCRIPT, INT, "script")                             \
-	X(FORM_ID, INT, "form_id")                           \
-	X(FIELD_NAME, STR, "field_name")                     \
-	X(FIELD_TYPE, STR, "field_type")                     \
-	X(FIELD_LABEL, STR, "field_label")                   \
-	X(FIELD_VALUE, SECRET, "field_value")                \
-	X(HOST_NAME, STR, "host_name")                       \
-	X(HOST_ADDRESS, STR, "host_address")                 \
-	X(ASSIGNED_IPV4, STR, "assigned_ipv4")               \
-	X(SESSION_ID, STR, "session_id")                     \
-	X(RECONNECTS, INT, "reconnects")                     \
+#define CTL_FIELDS(X)                                          \
+	X(HOST, STR, "host")                                   \
+	X(STATE, STR, "state")                                 \
+	X(REASON_CODE, INT, "reason_code")                     \
+	X(MESSAGE, STR, "message")                             \
+	X(ERRNO, INT, "errno")                                 \
+	X(FOLLOW, INT, "follow")                               \
+	X(SCRIPT, INT, "script")                               \
+	X(FORM_ID, INT, "form_id")                             \
+	X(FIELD_NAME, STR, "field_name")                       \
+	X(FIELD_TYPE, STR, "field_type")                       \
+	X(FIELD_LABEL, STR, "field_label")                     \
+	X(FIELD_VALUE, SECRET, "field_value")                  \
+	X(HOST_NAME, STR, "host_name")                         \
+	X(HOST_ADDRESS, STR, "host_address")                   \
+	X(ASSIGNED_IPV4, STR, "assigned_ipv4")                 \
+	X(SESSION_ID, STR, "session_id")                       \
+	X(RECONNECTS, INT, "reconnects")                       \
 	X(LAST_RECONNECT_REASON, INT, "last_reconnect_reason") \
-	X(LAST_RECONNECT_MS, INT, "last_reconnect_ms")       \
-	X(BYTES_IN, INT, "bytes_in")                         \
-	X(BYTES_OUT, INT, "bytes_out")                       \
-	X(PACKETS_IN, INT, "packets_in")                     \
-	X(PACKETS_OUT, INT, "packets_out")                   \
-	X(UPTIME_S, INT, "uptime_s")                         \
-	X(TIME_USEC, INT, "time_usec")                       \
-	X(RECORD_TYPE, STR, "type")                          \
-	X(RECORD_SOURCE, STR, "source")                      \
+	X(LAST_RECONNECT_MS, INT, "last_reconnect_ms")         \
+	X(BYTES_IN, INT, "bytes_in")                           \
+	X(BYTES_OUT, INT, "bytes_out")                         \
+	X(PACKETS_IN, INT, "packets_in")                       \
+	X(PACKETS_OUT, INT, "packets_out")                     \
+	X(UPTIME_S, INT, "uptime_s")                           \
+	X(TIME_USEC, INT, "time_usec")                         \
+	X(RECORD_TYPE, STR, "type")                            \
+	X(RECORD_SOURCE, STR, "source")                        \
 	X(PATH, STR, "path")
 
 #define CTL_FIELD_ENUM_(n, t, s) CTL_F_##n,
 enum ctl_field {
 	_CTL_F_NONE = 0,
-	CTL_FIELDS(CTL_FIELD_ENUM_)
-	_CTL_F_MAX,
+	CTL_FIELDS(CTL_FIELD_ENUM_) _CTL_F_MAX,
 	_CTL_F_INVALID = -EINVAL,
 };
 #undef CTL_FIELD_ENUM_

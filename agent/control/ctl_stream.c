@@ -11,7 +11,7 @@
 
 void ctl_stream_init(struct ctl_stream *s)
 {
-	*s = (struct ctl_stream){ 0 };
+	*s = (struct ctl_stream){0};
 }
 
 void ctl_stream_done(struct ctl_stream *s)

@@ -27,7 +27,7 @@
 #include "session/session_store.h"
 
 #define CONN_STATE_NAME_(n, s) [CONN_STATE_##n] = s,
-static const char *const state_names[_CONN_STATE_MAX] = { CONN_STATES(CONN_STATE_NAME_) };
+static const char *const state_names[_CONN_STATE_MAX] = {CONN_STATES(CONN_STATE_NAME_)};
 #undef CONN_STATE_NAME_
 
 const char *conn_state_to_string(enum conn_state s)
@@ -37,13 +37,18 @@ const char *conn_state_to_string(enum conn_state s)
 
 /* The legal moves; anything else is our bug and refused. */
 static const bool moves[_CONN_STATE_MAX][_CONN_STATE_MAX] = {
-	[CONN_STATE_DISCONNECTED] = { [CONN_STATE_CONNECTING] = true, [CONN_STATE_RECONNECTING] = true },
-	[CONN_STATE_CONNECTING] = { [CONN_STATE_CONNECTED] = true, [CONN_STATE_DISCONNECTING] = true,
-				    [CONN_STATE_DISCONNECTED] = true },
-	[CONN_STATE_CONNECTED] = { [CONN_STATE_RECONNECTING] = true, [CONN_STATE_DISCONNECTING] = true },
-	[CONN_STATE_RECONNECTING] = { [CONN_STATE_CONNECTED] = true, [CONN_STATE_CONNECTING] = true,
-				      [CONN_STATE_DISCONNECTING] = true, [CONN_STATE_DISCONNECTED] = true },
-	[CONN_STATE_DISCONNECTING] = { [CONN_STATE_DISCONNECTED] = true },
+	[CONN_STATE_DISCONNECTED] =
+		{[CONN_STATE_CONNECTING] = true, [CONN_STATE_RECONNECTING] = true},
+	[CONN_STATE_CONNECTING] = {[CONN_STATE_CONNECTED] = true,
+				   [CONN_STATE_DISCONNECTING] = true,
+				   [CONN_STATE_DISCONNECTED] = true},
+	[CONN_STATE_CONNECTED] =
+		{[CONN_STATE_RECONNECTING] = true, [CONN_STATE_DISCONNECTING] = true},
+	[CONN_STATE_RECONNECTING] = {[CONN_STATE_CONNECTED] = true,
+				     [CONN_STATE_CONNECTING] = true,
+				     [CONN_STATE_DISCONNECTING] = true,
+				     [CONN_STATE_DISCONNECTED] = true},
+	[CONN_STATE_DISCONNECTING] = {[CONN_STATE_DISCONNECTED] = true},
 };
 
 bool conn_state_move_ok(enum conn_state old, enum conn_state new)
@@ -80,10 +85,11 @@ void conn_set_state(struct conn *c, enum conn_state new, int reason, const char 
 	c->reason = reason;
 	log_debug("conn %s: %s -> %s", c->host_name, conn_state_to_string(old),
 		  conn_state_to_string(new));
-	daemon_log_record(&c->d->log, new == CONN_STATE_RECONNECTING ? DAEMON_LOG_WARNING : DAEMON_LOG_INFORMATION,
-			  DAEMON_SOURCE_AGENT, sid, reason, "State %s -> %s%s%s",
-			  conn_state_to_string(old), conn_state_to_string(new), text ? ": " : "",
-			  text ? text : "");
+	daemon_log_record(
+		&c->d->log,
+		new == CONN_STATE_RECONNECTING ? DAEMON_LOG_WARNING : DAEMON_LOG_INFORMATION,
+		DAEMON_SOURCE_AGENT, sid, reason, "State %s -> %s%s%s", conn_state_to_string(old),
+		conn_state_to_string(new), text ? ": " : "", text ? text : "");
 	broadcast_state(c, text);
 }
 
@@ -170,7 +176,7 @@ void conn_succeed_requester(struct conn *c)
 
 static int resolve(const char *host, struct in_addr *ret)
 {
-	struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_DGRAM }, *res;
+	struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_DGRAM}, *res;
 
 	if (inet_pton(AF_INET, host, ret) == 1)
 		return 0;
@@ -204,14 +210,15 @@ static int eap_method_of(enum profile_auth a)
 /* Host -> address and policy, from the profiles, else the text itself as an address. */
 static int choose_host(struct conn *c, const char *host, char *err, size_t errlen)
 {
-	const struct profile_host *h = c->d->profiles ? profile_set_find_host(c->d->profiles, host) : NULL;
+	const struct profile_host *h =
+		c->d->profiles ? profile_set_find_host(c->d->profiles, host) : NULL;
 	struct profile_settings st;
 	int m;
 
 	snprintf(c->host_name, sizeof(c->host_name), "%s", host);
 	snprintf(c->host_address, sizeof(c->host_address), "%s", host);
 	/* schema defaults when no profile names the host */
-	c->policy = (struct session_policy){ .auto_reconnect = true, .disconnect_on_suspend = true };
+	c->policy = (struct session_policy){.auto_reconnect = true, .disconnect_on_suspend = true};
 	c->eap_method = EAP_METHOD_ANYCONNECT;
 	if (h && profile_set_host_settings(c->d->profiles, h, &st) == 0) {
 		snprintf(c->host_name, sizeof(c->host_name), "%s", st.host_name);
@@ -234,7 +241,8 @@ static int choose_host(struct conn *c, const char *host, char *err, size_t errle
 	return 0;
 }
 
-static void attach_requester(struct conn *c, struct daemon_ctl_client *cl, const struct ctl_msg *req)
+static void attach_requester(struct conn *c, struct daemon_ctl_client *cl,
+			     const struct ctl_msg *req)
 {
 	int64_t script = 0;
 
@@ -292,7 +300,8 @@ void conn_request_connect(struct conn *c, struct daemon_ctl_client *cl, const st
 
 /* ---- disconnect ---- */
 
-void conn_request_disconnect(struct conn *c, struct daemon_ctl_client *cl, const struct ctl_msg *req)
+void conn_request_disconnect(struct conn *c, struct daemon_ctl_client *cl,
+			     const struct ctl_msg *req)
 {
 	if (c->state == CONN_STATE_DISCONNECTED) {
 		/* a session left by a previous run is still forgotten, as the user asked */
@@ -336,8 +345,8 @@ void conn_request_simulate_resume(struct conn *c, struct daemon_ctl_client *cl,
 		return (void)daemon_ctl_reply(cl, req, -EPERM, "simulate-resume is for root only");
 	if (c->state != CONN_STATE_CONNECTED && c->state != CONN_STATE_RECONNECTING)
 		return (void)daemon_ctl_reply(cl, req, -ENOTCONN, "not connected");
-	daemon_log_record(&c->d->log, DAEMON_LOG_INFORMATION, DAEMON_SOURCE_AGENT, c->session.id,
-			  0, "Simulated system resume requested (test aid).");
+	daemon_log_record(&c->d->log, DAEMON_LOG_INFORMATION, DAEMON_SOURCE_AGENT, c->session.id, 0,
+			  "Simulated system resume requested (test aid).");
 	conn_reconnect_trigger(c, SESSION_REASON_RESUME);
 	(void)daemon_ctl_reply(cl, req, 0, "Simulated a system resume.");
 }
@@ -371,7 +380,7 @@ void conn_fill_state(const struct conn *c, struct ctl_msg *m)
 
 void conn_fill_stats(const struct conn *c, struct ctl_msg *m)
 {
-	struct dataplane_stats ds = { 0 };
+	struct dataplane_stats ds = {0};
 	bool up = c->state != CONN_STATE_DISCONNECTED;
 
 	if (c->dp)
@@ -389,6 +398,7 @@ void conn_fill_stats(const struct conn *c, struct ctl_msg *m)
 	(void)ctl_msg_add_int(m, CTL_F_PACKETS_IN, (int64_t)ds.tun_tx_packets);
 	(void)ctl_msg_add_int(m, CTL_F_PACKETS_OUT, (int64_t)ds.tun_rx_packets);
 	if (c->state == CONN_STATE_CONNECTED && c->stats.connected_at)
-		(void)ctl_msg_add_int(m, CTL_F_UPTIME_S,
-				      (int64_t)((clock_boottime_now() - c->stats.connected_at) / USEC_PER_SEC));
+		(void)ctl_msg_add_int(
+			m, CTL_F_UPTIME_S,
+			(int64_t)((clock_boottime_now() - c->stats.connected_at) / USEC_PER_SEC));
 }

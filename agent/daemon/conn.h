@@ -24,17 +24,16 @@ struct ike;
 struct eap_peer;
 struct dataplane;
 
-#define CONN_STATES(X)                                                                    \
-	X(DISCONNECTED, "Disconnected")   /* no tunnel, no session to resume */             \
-	X(CONNECTING, "Connecting")       /* first IKE SA being built; may ask credentials */ \
-	X(CONNECTED, "Connected")         /* IKE SA and child SA up; traffic flows */        \
-	X(RECONNECTING, "Reconnecting")   /* SA lost, token held; tun and routes kept */     \
+#define CONN_STATES(X)                                                                        \
+	X(DISCONNECTED, "Disconnected")	  /* no tunnel, no session to resume */               \
+	X(CONNECTING, "Connecting")	  /* first IKE SA being built; may ask credentials */ \
+	X(CONNECTED, "Connected")	  /* IKE SA and child SA up; traffic flows */         \
+	X(RECONNECTING, "Reconnecting")	  /* SA lost, token held; tun and routes kept */      \
 	X(DISCONNECTING, "Disconnecting") /* Delete sent; routes and DNS being restored */
 
 #define CONN_STATE_ENUM_(n, s) CONN_STATE_##n,
 enum conn_state {
-	CONN_STATES(CONN_STATE_ENUM_)
-	_CONN_STATE_MAX,
+	CONN_STATES(CONN_STATE_ENUM_) _CONN_STATE_MAX,
 	_CONN_STATE_INVALID = -EINVAL,
 };
 #undef CONN_STATE_ENUM_
@@ -56,16 +55,16 @@ struct conn {
 	int reason; /* of the last state change (a reconnect code, or 0) */
 
 	/* what we connect to */
-	char host_name[SESSION_TEXT_MAX + 1]; /* HostName as shown ("IKEv2_Gateway") */
+	char host_name[SESSION_TEXT_MAX + 1];	 /* HostName as shown ("IKEv2_Gateway") */
 	char host_address[SESSION_TEXT_MAX + 1]; /* HostAddress as in the profile */
-	struct in_addr gw; /* resolved */
+	struct in_addr gw;			 /* resolved */
 	struct session_policy policy;
 	int eap_method; /* enum eap_method */
 
 	/* the session and the reconnect in progress */
 	struct session session;
 	struct session_reconnect rc;
-	bool full_login; /* the current attempt is a login (EAP), not KEY_ID+PSK */
+	bool full_login;   /* the current attempt is a login (EAP), not KEY_ID+PSK */
 	bool rc_id_logged; /* "Using IKE ID ..." written for this reconnect */
 
 	/* the current IKE attempt */
@@ -77,9 +76,9 @@ struct conn {
 	bool form_pending;
 	struct daemon_ctl_client *form_sent_to; /* who got form form_sent_id (no resends) */
 	int64_t form_sent_id;
-	bool attempt_answered; /* the gateway answered this attempt at all */
-	int udp_fd; /* the ephemeral socket of this attempt, -1 none */
-	struct in_addr local; /* the source address it is bound to */
+	bool attempt_answered;		/* the gateway answered this attempt at all */
+	int udp_fd;			/* the ephemeral socket of this attempt, -1 none */
+	struct in_addr local;		/* the source address it is bound to */
 	struct sd_event_source *udp_io; /* direct reads until the data plane has it */
 
 	/* the tunnel */
@@ -114,7 +113,8 @@ void conn_set_state(struct conn *c, enum conn_state new, int reason, const char 
 
 /* Control requests (daemon.c dispatches). */
 void conn_request_connect(struct conn *c, struct daemon_ctl_client *cl, const struct ctl_msg *req);
-void conn_request_disconnect(struct conn *c, struct daemon_ctl_client *cl, const struct ctl_msg *req);
+void conn_request_disconnect(struct conn *c, struct daemon_ctl_client *cl,
+			     const struct ctl_msg *req);
 void conn_request_answer(struct conn *c, struct daemon_ctl_client *cl, const struct ctl_msg *req);
 void conn_request_simulate_resume(struct conn *c, struct daemon_ctl_client *cl,
 				  const struct ctl_msg *req);

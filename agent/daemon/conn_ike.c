@@ -32,10 +32,10 @@
 #include "platform/platform.h"
 #include "session/session_store.h"
 
-#define CLIENT_VERSION "5.1.8.105" /* PROTOCOL.md §6.2, Cisco-compatible mode */
+#define CLIENT_VERSION	 "5.1.8.105" /* PROTOCOL.md §6.2, Cisco-compatible mode */
 #define CONN_ANSWERS_MAX 16
-#define IKE_PORT 500
-#define NATT_PORT 4500
+#define IKE_PORT	 500
+#define NATT_PORT	 4500
 
 static int last_cert_error(struct conn *c, const char *msg);
 
@@ -99,7 +99,7 @@ static int last_cert_error(struct conn *c, const char *msg)
 
 static int open_socket(struct conn *c, struct in_addr src, uint16_t *ret_port)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr = src };
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr = src};
 	socklen_t len = sizeof(sa);
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
@@ -128,7 +128,7 @@ static void to_ike_addr(const struct sockaddr *sa, struct ike_addr *ret)
 {
 	const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
 
-	*ret = (struct ike_addr){ .family = AF_INET };
+	*ret = (struct ike_addr){.family = AF_INET};
 	if (sa && sa->sa_family == AF_INET) {
 		ret->v4 = in->sin_addr;
 		ret->port = ntohs(in->sin_port);
@@ -145,7 +145,7 @@ void conn_ike_input(struct conn *c, const struct sockaddr *from, const struct so
 	to_ike_addr(from, &dg.remote);
 	to_ike_addr(local, &dg.local);
 	if (!local || dg.local.v4.s_addr == 0) {
-		struct sockaddr_in me = { 0 };
+		struct sockaddr_in me = {0};
 		socklen_t len = sizeof(me);
 
 		dg.local.v4 = c->local;
@@ -173,12 +173,14 @@ static int on_udp(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 		if (n < 0)
 			break;
 		if (ntohs(from.sin_port) == NATT_PORT) {
-			/* RFC 3948 §2.2: IKE behind four zero octets; ESP and keepalives dropped here */
+			/* RFC 3948 §2.2: IKE behind four zero octets; ESP and keepalives dropped
+			 * here */
 			if (n < 5 || buf[0] || buf[1] || buf[2] || buf[3])
 				continue;
 			marker = true, off = 4;
 		}
-		conn_ike_input(c, (struct sockaddr *)&from, NULL, marker, buf + off, (size_t)n - off);
+		conn_ike_input(c, (struct sockaddr *)&from, NULL, marker, buf + off,
+			       (size_t)n - off);
 		if (c->udp_fd != fd)
 			break; /* the attempt was replaced meanwhile */
 	}
@@ -191,8 +193,8 @@ static int on_dp_ike(sd_event_source *s, int fd, uint32_t revents, void *userdat
 	struct dataplane_ike_packet *p;
 
 	while (c->dp && dataplane_ike_pop(c->dp, &p) == 0) {
-		conn_ike_input(c, (struct sockaddr *)&p->from, (struct sockaddr *)&p->local, p->marker,
-			       p->data, p->len);
+		conn_ike_input(c, (struct sockaddr *)&p->from, (struct sockaddr *)&p->local,
+			       p->marker, p->data, p->len);
 		free(p);
 	}
 	return 0;
@@ -200,8 +202,9 @@ static int on_dp_ike(sd_event_source *s, int fd, uint32_t revents, void *userdat
 
 static void send_packet(struct conn *c, const struct ike_action *a)
 {
-	struct sockaddr_in to = { .sin_family = AF_INET, .sin_addr = a->send.path.remote.v4,
-				  .sin_port = htons(a->send.path.remote.port) };
+	struct sockaddr_in to = {.sin_family = AF_INET,
+				 .sin_addr = a->send.path.remote.v4,
+				 .sin_port = htons(a->send.path.remote.port)};
 	uint8_t *buf;
 	size_t n = a->send.len + (a->send.non_esp_marker ? 4 : 0);
 	int r;
@@ -212,7 +215,8 @@ static void send_packet(struct conn *c, const struct ike_action *a)
 	} else {
 		buf = xcalloc(1, n);
 		memcpy(buf + (a->send.non_esp_marker ? 4 : 0), a->send.data, a->send.len);
-		r = sendto(c->udp_fd, buf, n, 0, (struct sockaddr *)&to, sizeof(to)) < 0 ? -errno : 0;
+		r = sendto(c->udp_fd, buf, n, 0, (struct sockaddr *)&to, sizeof(to)) < 0 ? -errno
+											 : 0;
 		free(buf);
 	}
 	if (r < 0)
@@ -267,7 +271,8 @@ static void send_form(struct conn *c)
 			continue;
 		(void)ctl_msg_add_str(&m, CTL_F_FIELD_NAME, f->fields[i].name);
 		(void)ctl_msg_add_str(&m, CTL_F_FIELD_TYPE, t);
-		if (f->fields[i].label && ctl_msg_add_str(&m, CTL_F_FIELD_LABEL, f->fields[i].label) < 0)
+		if (f->fields[i].label &&
+		    ctl_msg_add_str(&m, CTL_F_FIELD_LABEL, f->fields[i].label) < 0)
 			(void)ctl_msg_add_str(&m, CTL_F_FIELD_LABEL, f->fields[i].name);
 	}
 	(void)daemon_ctl_send(c->requester, &m);
@@ -302,7 +307,8 @@ int conn_ike_answer(struct conn *c, const struct ctl_msg *req)
 		if (v->tag == CTL_F_FIELD_NAME)
 			name = v->str;
 		else if (v->tag == CTL_F_FIELD_VALUE && name)
-			ans[n++] = (struct eap_answer){ .name = name, .value = v->secret }, name = NULL;
+			ans[n++] = (struct eap_answer){.name = name, .value = v->secret},
+			name = NULL;
 	}
 	r = eap_peer_answer(c->eap, ans, n);
 	if (r < 0)
@@ -354,8 +360,10 @@ static void handle_eap(struct conn *c, const uint8_t *p, size_t n)
 	default:
 		drop_sa(c);
 		c->sa = 0;
-		conn_ike_end(c, r, eap_peer_outcome(c->eap)->last_error
-					? eap_peer_outcome(c->eap)->last_error : "login failed",
+		conn_ike_end(c, r,
+			     eap_peer_outcome(c->eap)->last_error
+				     ? eap_peer_outcome(c->eap)->last_error
+				     : "login failed",
 			     true, false, true);
 		break;
 	}
@@ -377,14 +385,15 @@ static int apply_network(struct conn *c, const struct ike_cfg *cfg)
 {
 	struct platform_ip4_prefix nets[IKE_CFG_MAX_SUBNETS];
 	const char *domains[IKE_CFG_MAX_DOMAINS + 1];
-	struct platform_routes routes = { .gateway = c->gw, .subnets = nets };
-	struct platform_dns dns = { .servers = cfg->dns4, .n_servers = cfg->n_dns4, .domains = domains };
+	struct platform_routes routes = {.gateway = c->gw, .subnets = nets};
+	struct platform_dns dns = {
+		.servers = cfg->dns4, .n_servers = cfg->n_dns4, .domains = domains};
 	int r;
 
 	for (size_t i = 0; i < cfg->n_subnet4; i++)
 		nets[routes.n_subnets++] = (struct platform_ip4_prefix){
 			.addr.s_addr = cfg->subnet4[i].addr.s_addr & cfg->subnet4[i].mask.s_addr,
-			.prefixlen = prefix_of(cfg->subnet4[i].mask) };
+			.prefixlen = prefix_of(cfg->subnet4[i].mask)};
 	if (cfg->def_domain[0])
 		domains[dns.n_domains++] = cfg->def_domain;
 	for (size_t i = 0; i < cfg->n_domains; i++)
@@ -403,7 +412,8 @@ static int open_tunnel(struct conn *c, const struct ike_established *est)
 	struct platform_tun_config tc = {
 		.name = c->d->conf.tun_name,
 		.addr = est->cfg.ip4,
-		.prefixlen = (est->cfg.has & IKE_CFG_HAS_NETMASK4) ? prefix_of(est->cfg.netmask4) : 32,
+		.prefixlen =
+			(est->cfg.has & IKE_CFG_HAS_NETMASK4) ? prefix_of(est->cfg.netmask4) : 32,
 	};
 	int r;
 
@@ -421,7 +431,8 @@ static int open_tunnel(struct conn *c, const struct ike_established *est)
 		struct dataplane_config dc = {
 			.mode = DATAPLANE_MODE_CLIENT,
 			.tun_fd = c->tun_fd,
-			.keepalive_interval = est->local_behind_nat ? DATAPLANE_KEEPALIVE_DEFAULT : 0,
+			.keepalive_interval =
+				est->local_behind_nat ? DATAPLANE_KEEPALIVE_DEFAULT : 0,
 		};
 
 		if ((r = dataplane_new(&dc, &c->dp)) < 0 || (r = dataplane_start(c->dp)) < 0)
@@ -451,13 +462,20 @@ static enum esp_transform transform_of(const struct ike_suite *s)
 
 /* The new pair goes into the data plane; in client mode it replaces the old one and
  * flushes what was queued while reconnecting. */
-static int install_child(struct conn *c, const struct ike_child *ch, struct in_addr peer, uint16_t port)
+static int install_child(struct conn *c, const struct ike_child *ch, struct in_addr peer,
+			 uint16_t port)
 {
-	struct esp_sa_params in = { .spi = ch->spi_in, .dir = ESP_DIR_IN, .encr = ch->encr_in,
-				    .integ = ch->integ_in, .rng = &rng_system };
-	struct esp_sa_params out = { .spi = ch->spi_out, .dir = ESP_DIR_OUT, .encr = ch->encr_out,
-				     .integ = ch->integ_out, .rng = &rng_system };
-	struct dataplane_sa sa = { .sock = 0, .peer_len = sizeof(struct sockaddr_in) };
+	struct esp_sa_params in = {.spi = ch->spi_in,
+				   .dir = ESP_DIR_IN,
+				   .encr = ch->encr_in,
+				   .integ = ch->integ_in,
+				   .rng = &rng_system};
+	struct esp_sa_params out = {.spi = ch->spi_out,
+				    .dir = ESP_DIR_OUT,
+				    .encr = ch->encr_out,
+				    .integ = ch->integ_out,
+				    .rng = &rng_system};
+	struct dataplane_sa sa = {.sock = 0, .peer_len = sizeof(struct sockaddr_in)};
 	struct sockaddr_in *p = (struct sockaddr_in *)&sa.peer;
 	int r;
 
@@ -470,7 +488,7 @@ static int install_child(struct conn *c, const struct ike_child *ch, struct in_a
 		esp_sa_free(sa.in);
 		return r;
 	}
-	*p = (struct sockaddr_in){ .sin_family = AF_INET, .sin_addr = peer, .sin_port = htons(port) };
+	*p = (struct sockaddr_in){.sin_family = AF_INET, .sin_addr = peer, .sin_port = htons(port)};
 	if ((r = dataplane_sa_install(c->dp, &sa)) < 0) {
 		esp_sa_free(sa.in);
 		esp_sa_free(sa.out);
@@ -507,9 +525,11 @@ static void remember_session(struct conn *c, const struct ike_established *est)
 	}
 	/* D6: a rotated token replaces the old one before we report Connected */
 	if (est->cfg.token && session_set_token(s, est->cfg.token) < 0)
-		log_warning("conn %s: the rotated token is not usable; keeping the old one", c->host_name);
+		log_warning("conn %s: the rotated token is not usable; keeping the old one",
+			    c->host_name);
 	snprintf(s->host_name, sizeof(s->host_name), "%s", c->host_name);
-	snprintf(s->gateway, sizeof(s->gateway), "%s", inet_ntop(AF_INET, &c->gw, buf, sizeof(buf)));
+	snprintf(s->gateway, sizeof(s->gateway), "%s",
+		 inet_ntop(AF_INET, &c->gw, buf, sizeof(buf)));
 	s->gateway_port = NATT_PORT;
 	if (est->cfg.has & IKE_CFG_HAS_IP4)
 		snprintf(s->assigned_ipv4, sizeof(s->assigned_ipv4), "%s",
@@ -522,7 +542,8 @@ static void remember_session(struct conn *c, const struct ike_established *est)
 		return;
 	}
 	if (session_store_save(s, c->d->opts.state_dir) < 0)
-		log_warning("conn %s: cannot store the session in %s", c->host_name, c->d->opts.state_dir);
+		log_warning("conn %s: cannot store the session in %s", c->host_name,
+			    c->d->opts.state_dir);
 }
 
 static void established(struct conn *c, struct ike_action *a)
@@ -574,18 +595,21 @@ static const char *fail_text(struct conn *c, const struct ike_action *a, char *b
 	const char *eap_err = c->eap ? eap_peer_outcome(c->eap)->last_error : NULL;
 
 	if (a->failed.eap_failure || (c->full_login && a->failed.error == -EACCES && eap_err))
-		snprintf(buf, len, "Login failed%s%s", eap_err ? ": " : ".", eap_err ? eap_err : "");
+		snprintf(buf, len, "Login failed%s%s", eap_err ? ": " : ".",
+			 eap_err ? eap_err : "");
 	else if (a->failed.error == -EACCES && cert_error[0])
 		snprintf(buf, len, "%s", cert_error);
 	else if (a->failed.notify == IKE_N_AUTHENTICATION_FAILED)
-		snprintf(buf, len, "%s refused the authentication (AUTHENTICATION_FAILED)", c->host_name);
+		snprintf(buf, len, "%s refused the authentication (AUTHENTICATION_FAILED)",
+			 c->host_name);
 	else if (a->failed.notify)
 		snprintf(buf, len, "%s refused the connection (notify %u)", c->host_name,
 			 a->failed.notify);
 	else if (a->failed.error == -ETIMEDOUT)
 		snprintf(buf, len, "no answer from %s", c->host_name);
 	else
-		snprintf(buf, len, "connection to %s failed: %s", c->host_name, err_str(a->failed.error));
+		snprintf(buf, len, "connection to %s failed: %s", c->host_name,
+			 err_str(a->failed.error));
 	return buf;
 }
 
@@ -594,14 +618,15 @@ static void failed(struct conn *c, struct ike_action *a)
 	uint16_t nt = a->failed.notify;
 	bool refused = nt == IKE_N_AUTHENTICATION_FAILED || nt == IKE_N_INTERNAL_ADDRESS_FAILURE ||
 		       nt == IKE_N_FAILED_CP_REQUIRED;
-	bool fatal = nt == IKE_N_NO_PROPOSAL_CHOSEN || (a->failed.error == -EACCES && cert_error[0]);
+	bool fatal =
+		nt == IKE_N_NO_PROPOSAL_CHOSEN || (a->failed.error == -EACCES && cert_error[0]);
 	char why[600];
 
 	fail_text(c, a, why, sizeof(why));
 	c->sa = 0;
 	c->sa_up = false;
-	conn_ike_end(c, a->failed.error ? a->failed.error : -EPROTO, why,
-		     c->attempt_answered || nt, refused, fatal);
+	conn_ike_end(c, a->failed.error ? a->failed.error : -EPROTO, why, c->attempt_answered || nt,
+		     refused, fatal);
 }
 
 void conn_ike_end(struct conn *c, int r, const char *why, bool answered, bool refused, bool fatal)
@@ -634,7 +659,8 @@ static void gone(struct conn *c, enum ike_action_type t)
 								  : SESSION_REASON_DEAD_PEER);
 		break;
 	case CONN_STATE_RECONNECTING:
-		conn_reconnect_failed(c, t == IKE_ACTION_DELETED, false, "no answer from the gateway");
+		conn_reconnect_failed(c, t == IKE_ACTION_DELETED, false,
+				      "no answer from the gateway");
 		break;
 	case CONN_STATE_CONNECTING:
 		conn_fail_requester(c, -ETIMEDOUT, "no answer from the gateway");
@@ -653,7 +679,8 @@ static void child_rekeyed(struct conn *c, struct ike_action *a)
 	int r = c->dp ? install_child(c, &a->child.child, c->gw, NATT_PORT) : -ENODEV;
 
 	if (r < 0)
-		log_warning("conn %s: rekeyed child SA not installed: %s", c->host_name, err_str(r));
+		log_warning("conn %s: rekeyed child SA not installed: %s", c->host_name,
+			    err_str(r));
 }
 
 static void dispatch(struct conn *c, struct ike_action *a)
@@ -715,7 +742,7 @@ void conn_ike_pump(struct conn *c)
 
 static void client_info(struct eap_client_info *ci, struct utsname *u)
 {
-	*ci = (struct eap_client_info){ .version = CLIENT_VERSION };
+	*ci = (struct eap_client_info){.version = CLIENT_VERSION};
 	if (uname(u) == 0) {
 		ci->computer_name = u->nodename;
 		ci->device_type = u->machine;
@@ -726,9 +753,10 @@ static void client_info(struct eap_client_info *ci, struct utsname *u)
 static void request_cp(struct conn *c, struct ike_cfg *cp, bool login)
 {
 	ike_cfg_init(cp);
-	cp->has = IKE_CFG_HAS_IP4 | IKE_CFG_HAS_NETMASK4 | IKE_CFG_HAS_DNS4 | IKE_CFG_HAS_APP_VERSION |
-		  IKE_CFG_HAS_SUBNET4 | IKE_CFG_HAS_LIVENESS | IKE_CFG_HAS_DNS_DOMAIN |
-		  IKE_CFG_HAS_BANNER | IKE_CFG_HAS_DEF_DOMAIN | IKE_CFG_HAS_SESSION_ID;
+	cp->has = IKE_CFG_HAS_IP4 | IKE_CFG_HAS_NETMASK4 | IKE_CFG_HAS_DNS4 |
+		  IKE_CFG_HAS_APP_VERSION | IKE_CFG_HAS_SUBNET4 | IKE_CFG_HAS_LIVENESS |
+		  IKE_CFG_HAS_DNS_DOMAIN | IKE_CFG_HAS_BANNER | IKE_CFG_HAS_DEF_DOMAIN |
+		  IKE_CFG_HAS_SESSION_ID;
 	snprintf(cp->app_version, sizeof(cp->app_version), "%s", CLIENT_VERSION);
 	/* §4.2: ask for the address we had, so applications keep their connections */
 	if (!login && c->session.assigned_ipv4[0])
@@ -758,7 +786,7 @@ static int new_eap(struct conn *c)
 
 static int ensure_ike(struct conn *c)
 {
-	struct ike_hooks hooks = { .verify_peer_certs = verify_peer_certs };
+	struct ike_hooks hooks = {.verify_peer_certs = verify_peer_certs};
 
 	if (c->ike)
 		return 0;
@@ -788,7 +816,7 @@ static int attach_socket(struct conn *c, int fd)
 
 int conn_ike_start(struct conn *c, bool login)
 {
-	struct ike_initiator_config ic = { .auth = login ? IKE_AUTH_MODE_EAP : IKE_AUTH_MODE_PSK };
+	struct ike_initiator_config ic = {.auth = login ? IKE_AUTH_MODE_EAP : IKE_AUTH_MODE_PSK};
 	struct platform_path path;
 	uint16_t port = 0;
 	int r, fd;
@@ -817,8 +845,8 @@ int conn_ike_start(struct conn *c, bool login)
 	ic.request_token = !login;
 	ic.initial_contact = !login;
 	ic.cisco_compat = c->d->conf.cisco_compat;
-	ic.path.local = (struct ike_addr){ .family = AF_INET, .port = port, .v4 = path.src };
-	ic.path.remote = (struct ike_addr){ .family = AF_INET, .port = IKE_PORT, .v4 = c->gw };
+	ic.path.local = (struct ike_addr){.family = AF_INET, .port = port, .v4 = path.src};
+	ic.path.remote = (struct ike_addr){.family = AF_INET, .port = IKE_PORT, .v4 = c->gw};
 	request_cp(c, &ic.cp_request, login);
 	r = ike_initiate(c->ike, &ic, clock_boottime_now(), &c->sa);
 	ike_cfg_done(&ic.cp_request);

@@ -25,7 +25,7 @@
 #include "profile/profile.h"
 #include "session/session_store.h"
 
-#define REJECTED_TEXT                                                                        \
+#define REJECTED_TEXT                                                                         \
 	"reconnect rejected by gateway (AUTHENTICATION_FAILED): session unknown, expired or " \
 	"token invalid; full login required"
 
@@ -39,8 +39,8 @@ static void logrec(struct conn *c, enum daemon_log_type t, int reason, const cha
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	daemon_log_record(&c->d->log, t, DAEMON_SOURCE_AGENT, c->session.id[0] ? c->session.id : NULL,
-			  reason, "%s", text);
+	daemon_log_record(&c->d->log, t, DAEMON_SOURCE_AGENT,
+			  c->session.id[0] ? c->session.id : NULL, reason, "%s", text);
 }
 
 /* The tunnel goes away for good (policy says so, or nothing to reconnect with). */
@@ -69,8 +69,8 @@ static void attempt(struct conn *c)
 	}
 	if (r < 0) {
 		/* typically no route to the gateway yet (link down): the path is dark */
-		log_debug("conn %s: reconnect attempt %u not sent: %s", c->host_name, c->rc.attempts,
-			  err_str(r));
+		log_debug("conn %s: reconnect attempt %u not sent: %s", c->host_name,
+			  c->rc.attempts, err_str(r));
 		conn_reconnect_failed(c, false, false, err_str(r));
 		return;
 	}
@@ -95,7 +95,8 @@ static void full_login(struct conn *c, const char *why)
 	conn_set_state(c, CONN_STATE_CONNECTING, c->rc.reason, why);
 	conn_progress(c, "Contacting %s.", c->host_name);
 	if ((r = conn_ike_start(c, true)) < 0)
-		conn_ike_end(c, r, "cannot contact the gateway for a new login", false, false, true);
+		conn_ike_end(c, r, "cannot contact the gateway for a new login", false, false,
+			     true);
 }
 
 void conn_reconnect_trigger(struct conn *c, enum session_reason r)
@@ -103,17 +104,20 @@ void conn_reconnect_trigger(struct conn *c, enum session_reason r)
 	usec_t now = clock_boottime_now();
 
 	if (c->state != CONN_STATE_CONNECTED && c->state != CONN_STATE_RECONNECTING) {
-		log_debug("conn: reconnect trigger %d ignored in %s", (int)r, conn_state_to_string(c->state));
+		log_debug("conn: reconnect trigger %d ignored in %s", (int)r,
+			  conn_state_to_string(c->state));
 		return;
 	}
 	if (r == SESSION_REASON_RESUME)
-		logrec(c, DAEMON_LOG_INFORMATION, 0, "..Client Agent continuing from system suspend.");
+		logrec(c, DAEMON_LOG_INFORMATION, 0,
+		       "..Client Agent continuing from system suspend.");
 	if (session_timers_on_trigger(&c->policy, r) == SESSION_ACTION_DISCONNECT)
 		return give_up(c, r == SESSION_REASON_RESUME && c->policy.auto_reconnect
 					  ? "Disconnected: the profile says DisconnectOnSuspend."
 					  : "Disconnected: AutoReconnect is off in the profile.");
 	if (!session_can_reconnect(&c->session))
-		return give_up(c, "Disconnected: the gateway gave no session token, so no reconnect is possible.");
+		return give_up(c, "Disconnected: the gateway gave no session token, so no "
+				  "reconnect is possible.");
 	logrec(c, DAEMON_LOG_WARNING, r, "Session level reconnect reason code %d: %s", (int)r,
 	       session_reason_text(r));
 	if (c->state == CONN_STATE_RECONNECTING) {
@@ -176,15 +180,17 @@ void conn_reconnect_succeeded(struct conn *c)
 	conn_set_state(c, CONN_STATE_CONNECTED, c->rc.reason, c->host_name);
 	logrec(c, DAEMON_LOG_INFORMATION, c->rc.reason,
 	       "Reconnected to %s in %llu ms (reason code %d, %u attempt%s).", c->host_name,
-	       (unsigned long long)ms, c->rc.reason, c->rc.attempts, c->rc.attempts == 1 ? "" : "s");
+	       (unsigned long long)ms, c->rc.reason, c->rc.attempts,
+	       c->rc.attempts == 1 ? "" : "s");
 }
 
 static void restore_policy(struct conn *c)
 {
-	const struct profile_host *h = c->d->profiles ? profile_set_find_host(c->d->profiles, c->host_name) : NULL;
+	const struct profile_host *h =
+		c->d->profiles ? profile_set_find_host(c->d->profiles, c->host_name) : NULL;
 	struct profile_settings st;
 
-	c->policy = (struct session_policy){ .auto_reconnect = true, .disconnect_on_suspend = true };
+	c->policy = (struct session_policy){.auto_reconnect = true, .disconnect_on_suspend = true};
 	if (h && profile_set_host_settings(c->d->profiles, h, &st) == 0) {
 		snprintf(c->host_address, sizeof(c->host_address), "%s", st.host_address);
 		c->policy.auto_reconnect = st.auto_reconnect.num != 0;
@@ -221,7 +227,8 @@ void conn_reconnect_restore(struct conn *c)
 	       session_reason_text(SESSION_REASON_AGENT_RESTART));
 	if (!c->session.lost_at)
 		c->session.lost_at = now;
-	session_timers_start(&c->rc, SESSION_REASON_AGENT_RESTART, now, c->session.reconnect_timeout);
+	session_timers_start(&c->rc, SESSION_REASON_AGENT_RESTART, now,
+			     c->session.reconnect_timeout);
 	dart_history_reconnect_begin(&c->d->dart.history, SESSION_REASON_AGENT_RESTART,
 				     clock_realtime_now(), now);
 	c->rc_id_logged = false;
@@ -260,7 +267,8 @@ void conn_rearm(struct conn *c)
 		return;
 	}
 	if (!c->timer) {
-		if (sd_event_add_time(c->d->event, &c->timer, CLOCK_BOOTTIME, t, USEC_PER_MSEC, on_timer, c) < 0)
+		if (sd_event_add_time(c->d->event, &c->timer, CLOCK_BOOTTIME, t, USEC_PER_MSEC,
+				      on_timer, c) < 0)
 			log_err("conn: cannot arm the timer");
 		return;
 	}

@@ -29,13 +29,13 @@
 #define PROFILE_READ_MAX PROFILE_FILE_MAX
 
 static const struct option long_opts[] = {
-	{ "foreground", no_argument, NULL, 'f' },
-	{ "config", required_argument, NULL, 'c' },
-	{ "ctl", required_argument, NULL, 's' },
-	{ "state-dir", required_argument, NULL, 'd' },
-	{ "profile-dir", required_argument, NULL, 'p' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+	{"foreground", no_argument, NULL, 'f'},
+	{"config", required_argument, NULL, 'c'},
+	{"ctl", required_argument, NULL, 's'},
+	{"state-dir", required_argument, NULL, 'd'},
+	{"profile-dir", required_argument, NULL, 'p'},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
 };
 
 static void usage(FILE *f)
@@ -48,17 +48,31 @@ int daemon_parse_args(int argc, char **argv, struct daemon_options *o)
 {
 	int c;
 
-	*o = (struct daemon_options){ 0 };
+	*o = (struct daemon_options){0};
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
 		switch (c) {
-		case 'f': o->foreground = true; break;
-		case 'c': o->config = optarg; break;
-		case 's': o->ctl = optarg; break;
-		case 'd': o->state_dir = optarg; break;
-		case 'p': o->profile_dir = optarg; break;
-		case 'h': usage(stdout); return 1;
-		default: usage(stderr); return 2;
+		case 'f':
+			o->foreground = true;
+			break;
+		case 'c':
+			o->config = optarg;
+			break;
+		case 's':
+			o->ctl = optarg;
+			break;
+		case 'd':
+			o->state_dir = optarg;
+			break;
+		case 'p':
+			o->profile_dir = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 1;
+		default:
+			usage(stderr);
+			return 2;
 		}
 	}
 	if (optind != argc) {
@@ -112,7 +126,7 @@ static int fs_read(void *user_data, const char *path, uint8_t **ret_data, size_t
 	return 0;
 }
 
-static const struct profile_fs_ops fs_ops = { .list_dir = fs_list, .read_file = fs_read };
+static const struct profile_fs_ops fs_ops = {.list_dir = fs_list, .read_file = fs_read};
 
 static void log_diags(const struct profile_diags *dg)
 {
@@ -149,8 +163,8 @@ static void load_profile_file(struct daemon *d, const char *path, struct profile
 
 void daemon_load_profiles(struct daemon *d)
 {
-	struct profile_diags dg = { 0 };
-	const char *one[1] = { d->opts.profile_dir };
+	struct profile_diags dg = {0};
+	const char *one[1] = {d->opts.profile_dir};
 
 	d->profiles = profile_set_free(d->profiles);
 	d->profiles = profile_set_new();
@@ -253,7 +267,8 @@ static void on_record(void *user_data, const struct daemon_log_record *rec)
 	ctl_msg_done(&m);
 }
 
-static void reply_filled(struct daemon_ctl_client *cl, const struct ctl_msg *req, const struct conn *c,
+static void reply_filled(struct daemon_ctl_client *cl, const struct ctl_msg *req,
+			 const struct conn *c,
 			 void (*fill)(const struct conn *c, struct ctl_msg *m))
 {
 	struct ctl_msg m;
@@ -272,15 +287,24 @@ static void on_request(void *user_data, struct daemon_ctl_client *cl, const stru
 	dart_history_command(&d->dart.history, clock_realtime_now(), cl->uid, cl->pid,
 			     ctl_type_to_string(req->type));
 	switch (req->type) {
-	case CTL_TYPE_CONNECT: return conn_request_connect(d->conn, cl, req);
-	case CTL_TYPE_DISCONNECT: return conn_request_disconnect(d->conn, cl, req);
-	case CTL_TYPE_STATE: return reply_filled(cl, req, d->conn, conn_fill_state);
-	case CTL_TYPE_STATS: return reply_filled(cl, req, d->conn, conn_fill_stats);
-	case CTL_TYPE_HOSTS: return reply_hosts(d, cl, req);
-	case CTL_TYPE_EVENTS_SUBSCRIBE: return reply_events(d, cl, req);
-	case CTL_TYPE_ANSWER_FORM: return conn_request_answer(d->conn, cl, req);
-	case CTL_TYPE_SIMULATE_RESUME: return conn_request_simulate_resume(d->conn, cl, req);
-	case CTL_TYPE_DART: return dart_daemon_request(&d->dart, d, cl, req);
+	case CTL_TYPE_CONNECT:
+		return conn_request_connect(d->conn, cl, req);
+	case CTL_TYPE_DISCONNECT:
+		return conn_request_disconnect(d->conn, cl, req);
+	case CTL_TYPE_STATE:
+		return reply_filled(cl, req, d->conn, conn_fill_state);
+	case CTL_TYPE_STATS:
+		return reply_filled(cl, req, d->conn, conn_fill_stats);
+	case CTL_TYPE_HOSTS:
+		return reply_hosts(d, cl, req);
+	case CTL_TYPE_EVENTS_SUBSCRIBE:
+		return reply_events(d, cl, req);
+	case CTL_TYPE_ANSWER_FORM:
+		return conn_request_answer(d->conn, cl, req);
+	case CTL_TYPE_SIMULATE_RESUME:
+		return conn_request_simulate_resume(d->conn, cl, req);
+	case CTL_TYPE_DART:
+		return dart_daemon_request(&d->dart, d, cl, req);
 	default:
 		(void)daemon_ctl_reply(cl, req, -EOPNOTSUPP, "not a request");
 		return;
@@ -299,7 +323,8 @@ static void on_platform_event(void *user_data, const struct platform_event *ev)
 {
 	struct daemon *d = user_data;
 
-	log_debug("platform event %s (reason %d)", platform_event_type_to_string(ev->type), ev->reason);
+	log_debug("platform event %s (reason %d)", platform_event_type_to_string(ev->type),
+		  ev->reason);
 	switch (ev->type) {
 	case PLATFORM_EVENT_SLEEP:
 		conn_reconnect_on_sleep(d->conn);
@@ -327,8 +352,9 @@ static int setup_platform(struct daemon *d)
 	struct platform_linux_config pc = {
 		.state_dir = d->opts.state_dir,
 		.resolv_conf = d->conf.resolv_conf,
-		.dns_backend = d->conf.dns_backend ? platform_dns_backend_from_string(d->conf.dns_backend)
-						   : PLATFORM_DNS_BACKEND_AUTO,
+		.dns_backend = d->conf.dns_backend
+				       ? platform_dns_backend_from_string(d->conf.dns_backend)
+				       : PLATFORM_DNS_BACKEND_AUTO,
 	};
 	int r = 0;
 
@@ -360,7 +386,7 @@ int daemon_setup(struct daemon *d, const struct daemon_options *o)
 {
 	int r;
 
-	*d = (struct daemon){ .opts = *o };
+	*d = (struct daemon){.opts = *o};
 	dart_daemon_init(&d->dart);
 	if (!d->opts.state_dir)
 		d->opts.state_dir = DAEMON_STATE_DIR_DEFAULT;
@@ -391,7 +417,8 @@ int daemon_setup(struct daemon *d, const struct daemon_options *o)
 		}
 		free(dir);
 	}
-	if ((r = daemon_ctl_start(&d->ctl, d->event, d->opts.ctl, on_request, on_client_close, d)) < 0)
+	if ((r = daemon_ctl_start(&d->ctl, d->event, d->opts.ctl, on_request, on_client_close, d)) <
+	    0)
 		return log_err_fr(r, "control socket %s", d->opts.ctl), r;
 	daemon_log_record(&d->log, DAEMON_LOG_INFORMATION, DAEMON_SOURCE_AGENT, NULL, 0,
 			  "anyroamd started; control socket %s", d->opts.ctl);

@@ -19,14 +19,14 @@ struct profile_set;
 struct conn;
 
 #define DAEMON_STATE_DIR_DEFAULT "/run/anyroam"
-#define DAEMON_SOURCE_AGENT "anyroamd"
-#define DAEMON_SOURCE_UI "anyroam"
+#define DAEMON_SOURCE_AGENT	 "anyroamd"
+#define DAEMON_SOURCE_UI	 "anyroam"
 
 struct daemon_options {
 	bool foreground;
-	const char *config; /* NULL: DAEMON_CONF_DEFAULT, missing is fine */
-	const char *ctl; /* NULL: DAEMON_CTL_DEFAULT */
-	const char *state_dir; /* NULL: DAEMON_STATE_DIR_DEFAULT */
+	const char *config;	 /* NULL: DAEMON_CONF_DEFAULT, missing is fine */
+	const char *ctl;	 /* NULL: DAEMON_CTL_DEFAULT */
+	const char *state_dir;	 /* NULL: DAEMON_STATE_DIR_DEFAULT */
 	const char *profile_dir; /* NULL: the standard profile directories */
 };
 

@@ -156,8 +156,8 @@ static int conf_err(char *err, size_t len, const char *file, unsigned line, cons
 	return -EBADMSG;
 }
 
-static int parse_line(struct daemon_conf *c, char *line, const char *file, unsigned no,
-		      char *err, size_t errlen)
+static int parse_line(struct daemon_conf *c, char *line, const char *file, unsigned no, char *err,
+		      size_t errlen)
 {
 	char *k = trim(line), *v;
 	int r;

@@ -30,7 +30,7 @@
 #include "core/err.h"
 #include "core/log.h"
 
-#define DAEMON_CONF_DEFAULT "/etc/anyroam/agent.conf"
+#define DAEMON_CONF_DEFAULT  "/etc/anyroam/agent.conf"
 #define DAEMON_CONF_LIST_MAX 16
 
 struct daemon_conf {

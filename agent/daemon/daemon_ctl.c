@@ -95,7 +95,8 @@ int daemon_ctl_send(struct daemon_ctl_client *c, const struct ctl_msg *m)
 	return r;
 }
 
-int daemon_ctl_reply(struct daemon_ctl_client *c, const struct ctl_msg *req, int r, const char *text)
+int daemon_ctl_reply(struct daemon_ctl_client *c, const struct ctl_msg *req, int r,
+		     const char *text)
 {
 	struct ctl_msg m;
 	int ret;
@@ -189,7 +190,7 @@ static int on_accept(sd_event_source *s, int fd, uint32_t revents, void *userdat
 		return 0;
 	}
 	c = xcalloc(1, sizeof(*c));
-	*c = (struct daemon_ctl_client){ .ctl = ctl, .fd = cfd, .uid = cred.uid, .pid = cred.pid };
+	*c = (struct daemon_ctl_client){.ctl = ctl, .fd = cfd, .uid = cred.uid, .pid = cred.pid};
 	ctl_stream_init(&c->in);
 	if (sd_event_add_io(ctl->event, &c->io, cfd, EPOLLIN, on_client_io, c) < 0) {
 		close(cfd);
@@ -211,7 +212,7 @@ static gid_t lookup_group(void)
 
 static int bind_socket(struct daemon_ctl *ctl, const char *path)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	mode_t old;
 	int r;
 
@@ -222,7 +223,7 @@ static int bind_socket(struct daemon_ctl *ctl, const char *path)
 	if (ctl->fd < 0)
 		return -errno;
 	(void)unlink(path); /* a stale socket of a previous run */
-	old = umask(0117); /* born 0660: no window in which others may connect */
+	old = umask(0117);  /* born 0660: no window in which others may connect */
 	r = bind(ctl->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ? -errno : 0;
 	umask(old);
 	if (r == 0 && chmod(path, 0660) < 0)
@@ -240,8 +241,11 @@ int daemon_ctl_start(struct daemon_ctl *ctl, struct sd_event *event, const char 
 {
 	int r;
 
-	*ctl = (struct daemon_ctl){ .event = event, .fd = -1, .on_request = on_request,
-				    .on_close = on_close, .user_data = user_data };
+	*ctl = (struct daemon_ctl){.event = event,
+				   .fd = -1,
+				   .on_request = on_request,
+				   .on_close = on_close,
+				   .user_data = user_data};
 	ctl->group = lookup_group();
 	ctl->path = xstrdup(path);
 	r = bind_socket(ctl, path);

@@ -16,10 +16,10 @@
 #include "control/ctl_msg.h"
 #include "control/ctl_stream.h"
 
-#define DAEMON_CTL_DEFAULT "/run/anyroam/control.sock"
-#define DAEMON_CTL_GROUP "anyroam"
+#define DAEMON_CTL_DEFAULT     "/run/anyroam/control.sock"
+#define DAEMON_CTL_GROUP       "anyroam"
 #define DAEMON_CTL_CLIENTS_MAX 32
-#define DAEMON_CTL_OUT_MAX (1024u * 1024u)
+#define DAEMON_CTL_OUT_MAX     (1024u * 1024u)
 
 struct sd_event;
 struct sd_event_source;
@@ -66,7 +66,8 @@ void daemon_ctl_stop(struct daemon_ctl *ctl);
 /* Queues m for c; on a full queue or a dead peer the client is closed (-EPIPE). */
 int daemon_ctl_send(struct daemon_ctl_client *c, const struct ctl_msg *m);
 /* Replies to req with ERRNO r and an optional one-line text. */
-int daemon_ctl_reply(struct daemon_ctl_client *c, const struct ctl_msg *req, int r, const char *text);
+int daemon_ctl_reply(struct daemon_ctl_client *c, const struct ctl_msg *req, int r,
+		     const char *text);
 /* Sends m to every client for which want(c) is true (NULL: all). */
 void daemon_ctl_broadcast(struct daemon_ctl *ctl, const struct ctl_msg *m,
 			  bool (*want)(const struct daemon_ctl_client *c));

@@ -37,7 +37,7 @@ static int open_file(struct daemon_log *l)
 
 int daemon_log_init(struct daemon_log *l, const char *dir, uint64_t max_bytes)
 {
-	*l = (struct daemon_log){ .fd = -1, .max_bytes = max_bytes, .realtime = clock_realtime_now };
+	*l = (struct daemon_log){.fd = -1, .max_bytes = max_bytes, .realtime = clock_realtime_now};
 	if (!dir)
 		return 0;
 	l->path = xmalloc(strlen(dir) + sizeof("/" DAEMON_LOG_FILE));
@@ -50,7 +50,7 @@ void daemon_log_done(struct daemon_log *l)
 	if (l->fd >= 0)
 		close(l->fd);
 	free(l->path);
-	*l = (struct daemon_log){ .fd = -1 };
+	*l = (struct daemon_log){.fd = -1};
 }
 
 void daemon_log_set_watch(struct daemon_log *l, daemon_log_watch_func_t fn, void *user_data)
@@ -125,9 +125,13 @@ void daemon_log_record(struct daemon_log *l, enum daemon_log_type type, const ch
 	if (l->ring_len < DAEMON_LOG_RING)
 		rec = &l->ring[(l->ring_start + l->ring_len++) % DAEMON_LOG_RING];
 	else
-		rec = &l->ring[l->ring_start], l->ring_start = (l->ring_start + 1) % DAEMON_LOG_RING;
+		rec = &l->ring[l->ring_start],
+		l->ring_start = (l->ring_start + 1) % DAEMON_LOG_RING;
 	*rec = (struct daemon_log_record){
-		.realtime = l->realtime(), .type = type, .source = source, .reason_code = reason_code,
+		.realtime = l->realtime(),
+		.type = type,
+		.source = source,
+		.reason_code = reason_code,
 	};
 	if (session_id)
 		snprintf(rec->session_id, sizeof(rec->session_id), "%s", session_id);

@@ -21,8 +21,8 @@
 #include "core/clock.h"
 #include "core/log.h"
 
-#define DAEMON_LOG_FILE "anyroam.log"
-#define DAEMON_LOG_RING 256
+#define DAEMON_LOG_FILE	    "anyroam.log"
+#define DAEMON_LOG_RING	    256
 #define DAEMON_LOG_TEXT_MAX 1024
 
 /* Cisco's DART record types. */
@@ -64,7 +64,8 @@ void daemon_log_set_watch(struct daemon_log *l, daemon_log_watch_func_t fn, void
 const char *daemon_log_type_to_string(enum daemon_log_type t);
 
 void daemon_log_record(struct daemon_log *l, enum daemon_log_type type, const char *source,
-		       const char *session_id, int reason_code, const char *fmt, ...) _printf_(6, 7);
+		       const char *session_id, int reason_code, const char *fmt, ...)
+	_printf_(6, 7);
 /* i-th oldest record in the ring (i < daemon_log_count()). */
 size_t daemon_log_count(const struct daemon_log *l);
 const struct daemon_log_record *daemon_log_at(const struct daemon_log *l, size_t i);

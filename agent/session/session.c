@@ -8,7 +8,7 @@
 
 void session_init(struct session *s)
 {
-	*s = (struct session){ .reconnect_timeout = SESSION_RECONNECT_TIMEOUT_DEFAULT };
+	*s = (struct session){.reconnect_timeout = SESSION_RECONNECT_TIMEOUT_DEFAULT};
 }
 
 void session_done(struct session *s)

@@ -19,11 +19,11 @@
 #include "core/err.h"
 #include "core/secret.h"
 
-#define SESSION_ID_MAX 64 /* PROTOCOL.md §7: 1-64 printable ASCII bytes */
-#define SESSION_TOKEN_MIN 16 /* PROTOCOL.md §7: 16-256 printable ASCII bytes */
-#define SESSION_TOKEN_MAX 256
-#define SESSION_TEXT_MAX 255 /* host names, addresses, attribute values */
-#define SESSION_ATTRS_MAX 64
+#define SESSION_ID_MAX			  64 /* PROTOCOL.md §7: 1-64 printable ASCII bytes */
+#define SESSION_TOKEN_MIN		  16 /* PROTOCOL.md §7: 16-256 printable ASCII bytes */
+#define SESSION_TOKEN_MAX		  256
+#define SESSION_TEXT_MAX		  255 /* host names, addresses, attribute values */
+#define SESSION_ATTRS_MAX		  64
 #define SESSION_RECONNECT_TIMEOUT_DEFAULT (900 * USEC_PER_SEC) /* technote's reconnect timeout */
 
 /* One CP attribute the gateway assigned, as text ("dns" "192.168.10.1"). */
@@ -36,12 +36,12 @@ struct session {
 	char id[SESSION_ID_MAX + 1];
 	struct secret *token;
 	char host_name[SESSION_TEXT_MAX + 1]; /* profile HostName, for the log lines */
-	char gateway[SESSION_TEXT_MAX + 1]; /* address the IKE SA went to */
+	char gateway[SESSION_TEXT_MAX + 1];   /* address the IKE SA went to */
 	uint16_t gateway_port;
 	char assigned_ipv4[SESSION_TEXT_MAX + 1];
 	uint16_t dh_group;
 	usec_t reconnect_timeout; /* the gateway's, else SESSION_RECONNECT_TIMEOUT_DEFAULT */
-	usec_t lost_at; /* CLOCK_BOOTTIME when the SA was lost, 0 while up */
+	usec_t lost_at;		  /* CLOCK_BOOTTIME when the SA was lost, 0 while up */
 	size_t n_attrs;
 	struct session_attr attrs[SESSION_ATTRS_MAX];
 };

@@ -124,8 +124,10 @@ static int parse_attr(struct session *s, const char *v)
 }
 
 /* Keys that may appear once; bit i of *seen marks keys[i]. */
-static const char *const keys[] = { "id", "token", "host_name", "gateway", "gateway_port",
-				    "assigned_ipv4", "dh_group", "reconnect_timeout_us", "lost_at_us" };
+static const char *const keys[] = {
+	"id",		"token",	 "host_name", "gateway",
+	"gateway_port", "assigned_ipv4", "dh_group",  "reconnect_timeout_us",
+	"lost_at_us"};
 
 static int parse_kv(struct session *s, const char *k, const char *v, unsigned *seen)
 {
@@ -141,15 +143,28 @@ static int parse_kv(struct session *s, const char *k, const char *v, unsigned *s
 		return -EBADMSG;
 	*seen |= 1u << i;
 	switch (i) {
-	case 0: return session_set_id(s, v);
-	case 1: return parse_token(s, v);
-	case 2: return parse_text(s->host_name, v, true);
-	case 3: return parse_text(s->gateway, v, false);
-	case 4: r = parse_u64(v, UINT16_MAX, &x); s->gateway_port = (uint16_t)x; return r;
-	case 5: return parse_text(s->assigned_ipv4, v, false);
-	case 6: r = parse_u64(v, UINT16_MAX, &x); s->dh_group = (uint16_t)x; return r;
-	case 7: return parse_u64(v, UINT64_MAX / 2, &s->reconnect_timeout);
-	default: return parse_u64(v, UINT64_MAX / 2, &s->lost_at);
+	case 0:
+		return session_set_id(s, v);
+	case 1:
+		return parse_token(s, v);
+	case 2:
+		return parse_text(s->host_name, v, true);
+	case 3:
+		return parse_text(s->gateway, v, false);
+	case 4:
+		r = parse_u64(v, UINT16_MAX, &x);
+		s->gateway_port = (uint16_t)x;
+		return r;
+	case 5:
+		return parse_text(s->assigned_ipv4, v, false);
+	case 6:
+		r = parse_u64(v, UINT16_MAX, &x);
+		s->dh_group = (uint16_t)x;
+		return r;
+	case 7:
+		return parse_u64(v, UINT64_MAX / 2, &s->reconnect_timeout);
+	default:
+		return parse_u64(v, UINT64_MAX / 2, &s->lost_at);
 	}
 }
 

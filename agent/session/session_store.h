@@ -24,7 +24,7 @@
 #include "core/buf.h"
 #include "session/session.h"
 
-#define SESSION_STORE_FILE "session"
+#define SESSION_STORE_FILE     "session"
 #define SESSION_STORE_SIZE_MAX (64u * 1024u)
 
 /* Pure halves, for tests and fuzzing: the writer is marked sensitive (holds the token). */

@@ -11,21 +11,20 @@
 #include "core/rng.h"
 
 /* PROTOCOL.md §12 (D13); never on the wire. */
-#define SESSION_REASONS(X)                                                               \
+#define SESSION_REASONS(X)                                                                 \
 	X(RESUME, 9, "System resume from suspend mode (Sleep, Stand-by, Hibernate, etc).") \
-	X(NETWORK_INTERFACE, 101, "Network interface change")                            \
-	X(SOURCE_ADDRESS, 102, "Source address change")                                  \
-	X(DEAD_PEER, 103, "Dead peer detected")                                          \
-	X(GATEWAY_DELETE, 104, "Gateway deleted the SA")                                 \
-	X(RETRANSMIT, 105, "Retransmission timeout")                                     \
-	X(USER, 106, "User request")                                                     \
+	X(NETWORK_INTERFACE, 101, "Network interface change")                              \
+	X(SOURCE_ADDRESS, 102, "Source address change")                                    \
+	X(DEAD_PEER, 103, "Dead peer detected")                                            \
+	X(GATEWAY_DELETE, 104, "Gateway deleted the SA")                                   \
+	X(RETRANSMIT, 105, "Retransmission timeout")                                       \
+	X(USER, 106, "User request")                                                       \
 	X(AGENT_RESTART, 107, "Agent restart")
 
 #define SESSION_REASON_ENUM_(n, code, text) SESSION_REASON_##n = code,
 enum session_reason {
 	SESSION_REASON_NONE = 0,
-	SESSION_REASONS(SESSION_REASON_ENUM_)
-	_SESSION_REASON_MAX,
+	SESSION_REASONS(SESSION_REASON_ENUM_) _SESSION_REASON_MAX,
 };
 #undef SESSION_REASON_ENUM_
 
@@ -41,27 +40,28 @@ enum session_action {
 };
 
 struct session_policy {
-	bool auto_reconnect; /* profile AutoReconnect */
+	bool auto_reconnect;	    /* profile AutoReconnect */
 	bool disconnect_on_suspend; /* AutoReconnectBehavior=DisconnectOnSuspend */
 };
 
 /* `suspending`: logind PrepareForSleep(true), the system is about to sleep. */
 enum session_action session_timers_on_suspend(const struct session_policy *p);
-enum session_action session_timers_on_trigger(const struct session_policy *p, enum session_reason r);
+enum session_action session_timers_on_trigger(const struct session_policy *p,
+					      enum session_reason r);
 
 #define SESSION_BACKOFF_FIRST (250 * USEC_PER_MSEC)
-#define SESSION_BACKOFF_CAP (30 * USEC_PER_SEC)
-#define SESSION_DARK_RETRY (500 * USEC_PER_MSEC)
-#define SESSION_SLEEP_GAP (5 * USEC_PER_SEC)
+#define SESSION_BACKOFF_CAP   (30 * USEC_PER_SEC)
+#define SESSION_DARK_RETRY    (500 * USEC_PER_MSEC)
+#define SESSION_SLEEP_GAP     (5 * USEC_PER_SEC)
 
 /* One reconnect, from its trigger to success or giving up. */
 struct session_reconnect {
 	enum session_reason reason;
 	usec_t trigger_at;
-	usec_t deadline; /* trigger_at + the gateway's reconnect timeout */
+	usec_t deadline;   /* trigger_at + the gateway's reconnect timeout */
 	unsigned attempts; /* started */
 	unsigned failures; /* answered by the gateway with a failure */
-	usec_t next_at; /* when the next attempt starts */
+	usec_t next_at;	   /* when the next attempt starts */
 };
 
 void session_timers_start(struct session_reconnect *rc, enum session_reason r, usec_t now,

@@ -39,9 +39,9 @@
 #include "session/session_timers.h"
 
 #define GW_NAME "vpn.example.com"
-#define SID "rIUHKccDRiUtFTATwq"
-#define TOKEN1 "E0CB21612620F736F899721C620F73BC5237D966436EC70B3EC235375CA3E0B0"
-#define TOKEN2 "5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A11111111222222223333333344444444"
+#define SID	"rIUHKccDRiUtFTATwq"
+#define TOKEN1	"E0CB21612620F736F899721C620F73BC5237D966436EC70B3EC235375CA3E0B0"
+#define TOKEN2	"5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A11111111222222223333333344444444"
 
 struct lab {
 	/* the world */
@@ -69,8 +69,8 @@ struct lab {
 
 /* ---- a CA and the gateway certificate, made fresh for the run ---- */
 
-static X509 *cert(EVP_PKEY *key, EVP_PKEY *signer, X509 *issuer, const char *cn, const char *ext_value,
-		  int ext_nid)
+static X509 *cert(EVP_PKEY *key, EVP_PKEY *signer, X509 *issuer, const char *cn,
+		  const char *ext_value, int ext_nid)
 {
 	X509 *x = X509_new();
 	X509V3_CTX ctx;
@@ -81,8 +81,8 @@ static X509 *cert(EVP_PKEY *key, EVP_PKEY *signer, X509 *issuer, const char *cn,
 	X509_gmtime_adj(X509_getm_notBefore(x), -60);
 	X509_gmtime_adj(X509_getm_notAfter(x), 3600);
 	X509_set_pubkey(x, key);
-	X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC, (const unsigned char *)cn,
-				   -1, -1, 0);
+	X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
+				   (const unsigned char *)cn, -1, -1, 0);
 	X509_set_issuer_name(x, X509_get_subject_name(issuer ? issuer : x));
 	X509V3_set_ctx(&ctx, issuer ? issuer : x, x, NULL, NULL, 0);
 	ext = X509V3_EXT_conf_nid(NULL, &ctx, ext_nid, ext_value);
@@ -106,7 +106,7 @@ static void pki(struct lab *l)
 	X509_STORE_add_cert(l->store, l->ca);
 	n = i2d_X509(l->leaf, &der);
 	assert_true(n > 0);
-	l->leaf_der = (struct ike_der){ .data = der, .len = (size_t)n };
+	l->leaf_der = (struct ike_der){.data = der, .len = (size_t)n};
 }
 
 /* ---- hooks ---- */
@@ -116,7 +116,8 @@ static int verify(void *ud, uint64_t sa, const struct ike_der *certs, size_t n)
 	struct lab *l = ud;
 	const uint8_t *ders[4];
 	size_t lens[4];
-	struct ike_cert_policy pol = { .host = GW_NAME, .trust = l->store, .verify_time = time(NULL) };
+	struct ike_cert_policy pol = {
+		.host = GW_NAME, .trust = l->store, .verify_time = time(NULL)};
 	EVP_PKEY *key = NULL;
 	int r;
 
@@ -128,11 +129,13 @@ static int verify(void *ud, uint64_t sa, const struct ike_der *certs, size_t n)
 }
 
 /* PROTOCOL.md §7 D7: unknown session or token -> AUTHENTICATION_FAILED */
-static int authorize(void *ud, uint64_t sa, const struct ike_id *idi, bool has_auth, struct secret **ret_psk)
+static int authorize(void *ud, uint64_t sa, const struct ike_id *idi, bool has_auth,
+		     struct secret **ret_psk)
 {
 	struct lab *l = ud;
 
-	if (!l->gw_token || !has_auth || idi->len != strlen(SID) || memcmp(idi->data, SID, idi->len) != 0)
+	if (!l->gw_token || !has_auth || idi->len != strlen(SID) ||
+	    memcmp(idi->data, SID, idi->len) != 0)
 		return -EACCES;
 	*ret_psk = secret_from_str(l->gw_token);
 	return IKE_AUTHZ_PSK;
@@ -155,17 +158,17 @@ static int cp_reply(void *ud, uint64_t sa, const struct ike_cfg *req, struct ike
 	return 0;
 }
 
-static const struct ike_hooks cli_hooks = { .verify_peer_certs = verify };
-static const struct ike_hooks gw_hooks = { .authorize = authorize, .cp_reply = cp_reply };
+static const struct ike_hooks cli_hooks = {.verify_peer_certs = verify};
+static const struct ike_hooks gw_hooks = {.authorize = authorize, .cp_reply = cp_reply};
 
 static void addr(struct ike_addr *a, uint32_t ip, uint16_t port)
 {
-	*a = (struct ike_addr){ .family = AF_INET, .port = port, .v4.s_addr = htonl(ip) };
+	*a = (struct ike_addr){.family = AF_INET, .port = port, .v4.s_addr = htonl(ip)};
 }
 
 static void lab_init(struct lab *l)
 {
-	struct ike_responder_config rc = { 0 };
+	struct ike_responder_config rc = {0};
 	struct secret *tok = secret_from_str(TOKEN1);
 
 	memset(l, 0, sizeof(*l));
@@ -284,7 +287,7 @@ static void pump(struct lab *l)
 
 static void attempt(struct lab *l)
 {
-	struct ike_initiator_config c = { .auth = IKE_AUTH_MODE_PSK };
+	struct ike_initiator_config c = {.auth = IKE_AUTH_MODE_PSK};
 
 	if (l->sa)
 		assert_int_equal(ike_sa_drop(l->cli, l->sa), 0); /* §4.4: never a Delete */
@@ -337,7 +340,8 @@ static int run(struct lab *l, usec_t limit, usec_t path_returns_at)
 		pump(l);
 		if (l->failed && l->fail_notify == IKE_N_AUTHENTICATION_FAILED)
 			return -EACCES; /* D7: a full login, never a retry */
-		if (l->failed && session_timers_failed(&l->rc, l->answered, l->now, &l->rng_j.ops) < 0)
+		if (l->failed &&
+		    session_timers_failed(&l->rc, l->answered, l->now, &l->rng_j.ops) < 0)
 			return -ETIMEDOUT;
 		if (!l->established && (l->failed || !l->answered) && l->now >= l->rc.next_at)
 			attempt(l);
@@ -365,7 +369,8 @@ static void dark_path_then_back_within_2s(void **state)
 	assert_in_range(l.attempts_sent, 120, 170);
 	assert_int_equal(l.rc.failures, 0); /* nothing answered: no backoff */
 	print_message("dark 60 s: traffic %llu ms after the path returned, %u attempts\n",
-		      (unsigned long long)((l.established_at - back) / USEC_PER_MSEC), l.attempts_sent);
+		      (unsigned long long)((l.established_at - back) / USEC_PER_MSEC),
+		      l.attempts_sent);
 	lab_done(&l);
 }
 

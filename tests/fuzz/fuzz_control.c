@@ -32,7 +32,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	ctl_stream_init(&s);
 	/* feed in two uneven pieces to exercise reassembly */
-	if (ctl_stream_feed(&s, data, size / 3) == 0 && ctl_stream_feed(&s, data + size / 3, size - size / 3) == 0)
+	if (ctl_stream_feed(&s, data, size / 3) == 0 &&
+	    ctl_stream_feed(&s, data + size / 3, size - size / 3) == 0)
 		while (ctl_stream_next(&s, &m) == 1)
 			ctl_msg_done(&m);
 	ctl_stream_done(&s);

@@ -45,7 +45,10 @@ static void roundtrip_form_event(void **state)
 	assert_int_equal(ctl_msg_add_str(&m, CTL_F_FIELD_TYPE, "text"), 0);
 	assert_int_equal(ctl_msg_add_str(&m, CTL_F_FIELD_LABEL, "Username:"), 0);
 	assert_int_equal(ctl_msg_add_str(&m, CTL_F_FIELD_NAME, "password"), 0);
-	assert_int_equal(ctl_msg_add_str(&m, CTL_F_MESSAGE, "Gr\xc3\xbc\xc3\x9f" "e \xe4\xbd\xa0\xe5\xa5\xbd"), 0);
+	assert_int_equal(ctl_msg_add_str(&m, CTL_F_MESSAGE,
+					 "Gr\xc3\xbc\xc3\x9f"
+					 "e \xe4\xbd\xa0\xe5\xa5\xbd"),
+			 0);
 	assert_int_equal(ctl_msg_add_secret(&m, CTL_F_FIELD_VALUE, pw), 0);
 	/* a tag of another type is our bug */
 	assert_int_equal(ctl_msg_add_int(&m, CTL_F_HOST, 1), -EINVAL);
@@ -144,7 +147,8 @@ static void utf8_rules(void **state)
 	(void)state;
 	ctl_msg_init(&m, CTL_KIND_EVENT, CTL_TYPE_EV_PROGRESS, 0);
 	assert_int_equal(ctl_msg_add_str(&m, CTL_F_MESSAGE, "\xc0\xaf"), -EINVAL); /* overlong */
-	assert_int_equal(ctl_msg_add_str(&m, CTL_F_MESSAGE, "\xed\xa0\x80"), -EINVAL); /* surrogate */
+	assert_int_equal(ctl_msg_add_str(&m, CTL_F_MESSAGE, "\xed\xa0\x80"),
+			 -EINVAL);						   /* surrogate */
 	assert_int_equal(ctl_msg_add_str(&m, CTL_F_MESSAGE, "\xe4\xbd"), -EINVAL); /* cut */
 	assert_int_equal(ctl_msg_add_str(&m, CTL_F_MESSAGE, "\xf0\x9f\x98\x80 ok\n"), 0);
 	ctl_msg_done(&m);
@@ -190,8 +194,8 @@ static void stream_reassembles_byte_by_byte(void **state)
 
 static void stream_refuses_huge_prefix(void **state)
 {
-	const uint8_t huge[] = { 0x7f, 0xff, 0xff, 0xff, 1 };
-	const uint8_t tiny[] = { 0, 0, 0, 2, 1, 1 };
+	const uint8_t huge[] = {0x7f, 0xff, 0xff, 0xff, 1};
+	const uint8_t tiny[] = {0, 0, 0, 2, 1, 1};
 	struct ctl_stream s;
 	struct ctl_msg d;
 

@@ -53,12 +53,14 @@ static void conf_errors_name_the_line(void **state)
 	static const struct {
 		const char *text, *want;
 	} bad[] = {
-		{ "ca-file /x\nca-fiel /y\n", "agent.conf:2: unknown setting 'ca-fiel'" },
-		{ "log-level loud\n", "agent.conf:1: log-level: 'loud' is not a valid value" },
-		{ "trust-server-cert-sha256 abcd\n", "agent.conf:1: trust-server-cert-sha256: 'abcd' is not a valid value" },
-		{ "\n\nca-file\n", "agent.conf:3: ca-file: a value is missing" },
-		{ "system-ca maybe\n", "agent.conf:1: system-ca: 'maybe' is not a valid value" },
-		{ "dns-backend dnsmasq\n", "agent.conf:1: dns-backend: 'dnsmasq' is not a valid value" },
+		{"ca-file /x\nca-fiel /y\n", "agent.conf:2: unknown setting 'ca-fiel'"},
+		{"log-level loud\n", "agent.conf:1: log-level: 'loud' is not a valid value"},
+		{"trust-server-cert-sha256 abcd\n",
+		 "agent.conf:1: trust-server-cert-sha256: 'abcd' is not a valid value"},
+		{"\n\nca-file\n", "agent.conf:3: ca-file: a value is missing"},
+		{"system-ca maybe\n", "agent.conf:1: system-ca: 'maybe' is not a valid value"},
+		{"dns-backend dnsmasq\n",
+		 "agent.conf:1: dns-backend: 'dnsmasq' is not a valid value"},
 	};
 
 	(void)state;
@@ -67,7 +69,8 @@ static void conf_errors_name_the_line(void **state)
 		char err[256] = "";
 
 		daemon_conf_init(&c);
-		assert_int_equal(daemon_conf_parse(&c, "agent.conf", bad[i].text, err, sizeof(err)), -EBADMSG);
+		assert_int_equal(daemon_conf_parse(&c, "agent.conf", bad[i].text, err, sizeof(err)),
+				 -EBADMSG);
 		assert_string_equal(err, bad[i].want);
 		daemon_conf_done(&c);
 	}
@@ -104,9 +107,10 @@ static void event_log_writes_dart_records(void **state)
 	n = fread(buf, 1, sizeof(buf) - 1, f);
 	buf[n] = '\0';
 	fclose(f);
-	assert_non_null(strstr(buf, "Date        : 03/13/2025\nTime        : 01:27:35\n"
-				    "Type        : Warning\nSource      : anyroamd\n\n"
-				    "Description : Session level reconnect reason code 9: System resume"));
+	assert_non_null(
+		strstr(buf, "Date        : 03/13/2025\nTime        : 01:27:35\n"
+			    "Type        : Warning\nSource      : anyroamd\n\n"
+			    "Description : Session level reconnect reason code 9: System resume"));
 	daemon_log_done(&l);
 	unlink(path);
 	rmdir(dir);
@@ -141,7 +145,7 @@ static void event_log_ring_and_rotation(void **state)
 
 static void peer_check(void **state)
 {
-	const gid_t sup[] = { 100, 995 };
+	const gid_t sup[] = {100, 995};
 
 	(void)state;
 	assert_true(daemon_ctl_peer_allowed(0, 0, NULL, 0, (gid_t)-1));

@@ -101,7 +101,8 @@ static void parse_is_strict(void **state)
 		"anyroam-session 1\nid=abc\ntoken=30313233343536373839616263646566\nfoo=1\n",
 		"anyroam-session 1\nid=abc\ntoken=3031323334353637383961626364656\n",
 		"anyroam-session 1\nid=abc\ntoken=30313233343536373839616263646566\ndh_group=-1\n",
-		"anyroam-session 1\nid=abc\ntoken=30313233343536373839616263646566\ngateway_port=70000\n",
+		"anyroam-session "
+		"1\nid=abc\ntoken=30313233343536373839616263646566\ngateway_port=70000\n",
 		"anyroam-session 1\nid=abc\ntoken=30313233343536373839616263646566\nattr=novalue\n",
 		"anyroam-session 1\nid=abc\ntoken=30313233343536373839616263646566\nnoequals\n",
 	};
@@ -112,7 +113,8 @@ static void parse_is_strict(void **state)
 		assert_int_equal(session_store_parse(bad[i], strlen(bad[i]), &d), -EBADMSG);
 	assert_int_equal(session_store_parse("anyroam-session 1\nid=abc\n"
 					     "token=30313233343536373839616263646566\n",
-					     63, &d), 0);
+					     63, &d),
+			 0);
 	session_done(&d);
 }
 
@@ -160,7 +162,7 @@ static void save_load_remove(void **state)
 
 static void backoff_schedule(void **state)
 {
-	static const usec_t want_ms[] = { 250, 500, 1000, 2000, 4000, 8000, 16000, 30000, 30000 };
+	static const usec_t want_ms[] = {250, 500, 1000, 2000, 4000, 8000, 16000, 30000, 30000};
 
 	(void)state;
 	for (unsigned n = 1; n <= ARRAY_SIZE(want_ms); n++)
@@ -217,17 +219,21 @@ static void dark_path_keeps_short_cadence(void **state)
 
 static void policy_honours_profile(void **state)
 {
-	const struct session_policy on = { .auto_reconnect = true };
-	const struct session_policy dos = { .auto_reconnect = true, .disconnect_on_suspend = true };
-	const struct session_policy off = { .auto_reconnect = false };
+	const struct session_policy on = {.auto_reconnect = true};
+	const struct session_policy dos = {.auto_reconnect = true, .disconnect_on_suspend = true};
+	const struct session_policy off = {.auto_reconnect = false};
 
 	(void)state;
-	assert_int_equal(session_timers_on_trigger(&on, SESSION_REASON_RESUME), SESSION_ACTION_RECONNECT);
+	assert_int_equal(session_timers_on_trigger(&on, SESSION_REASON_RESUME),
+			 SESSION_ACTION_RECONNECT);
 	assert_int_equal(session_timers_on_suspend(&on), SESSION_ACTION_IGNORE);
 	assert_int_equal(session_timers_on_suspend(&dos), SESSION_ACTION_DISCONNECT);
-	assert_int_equal(session_timers_on_trigger(&dos, SESSION_REASON_RESUME), SESSION_ACTION_DISCONNECT);
-	assert_int_equal(session_timers_on_trigger(&dos, SESSION_REASON_DEAD_PEER), SESSION_ACTION_RECONNECT);
-	assert_int_equal(session_timers_on_trigger(&off, SESSION_REASON_DEAD_PEER), SESSION_ACTION_DISCONNECT);
+	assert_int_equal(session_timers_on_trigger(&dos, SESSION_REASON_RESUME),
+			 SESSION_ACTION_DISCONNECT);
+	assert_int_equal(session_timers_on_trigger(&dos, SESSION_REASON_DEAD_PEER),
+			 SESSION_ACTION_RECONNECT);
+	assert_int_equal(session_timers_on_trigger(&off, SESSION_REASON_DEAD_PEER),
+			 SESSION_ACTION_DISCONNECT);
 	assert_string_equal(session_reason_text(9),
 			    "System resume from suspend mode (Sleep, Stand-by, Hibernate, etc).");
 	assert_string_equal(session_reason_text(107), "Agent restart");
@@ -236,7 +242,7 @@ static void policy_honours_profile(void **state)
 
 static void sleep_gap_detector(void **state)
 {
-	struct session_sleep_gap g = { 0 };
+	struct session_sleep_gap g = {0};
 
 	(void)state;
 	assert_false(session_timers_slept(&g, 100 * USEC_PER_SEC, 90 * USEC_PER_SEC));

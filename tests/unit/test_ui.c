@@ -81,7 +81,8 @@ static void answer(struct server *s, struct daemon_ctl_client *c, const struct c
 	const struct secret *pw = NULL;
 
 	for (size_t i = 0; i + 1 < req->n_fields; i++) {
-		if (req->fields[i].tag != CTL_F_FIELD_NAME || req->fields[i + 1].tag != CTL_F_FIELD_VALUE)
+		if (req->fields[i].tag != CTL_F_FIELD_NAME ||
+		    req->fields[i + 1].tag != CTL_F_FIELD_VALUE)
 			continue;
 		if (strcmp(req->fields[i].str, "username") == 0)
 			user = (const char *)secret_data(req->fields[i + 1].secret);
@@ -90,7 +91,8 @@ static void answer(struct server *s, struct daemon_ctl_client *c, const struct c
 	}
 	s->answers++;
 	(void)daemon_ctl_reply(c, req, 0, NULL);
-	s->password_ok = user && strncmp(user, "test", 4) == 0 && pw && secret_eq_bytes(pw, "cisco", 5);
+	s->password_ok =
+		user && strncmp(user, "test", 4) == 0 && pw && secret_eq_bytes(pw, "cisco", 5);
 	send_event(s->connecting, CTL_TYPE_EV_PROGRESS, "Establishing VPN session...");
 	if (s->password_ok)
 		send_event(s->connecting, CTL_TYPE_EV_PROGRESS, "Connected to IKEv2_Gateway.");
@@ -183,7 +185,7 @@ static void run_cli(struct server *s, struct run *r, const char *input, int n, .
 		argv[3 + i] = va_arg(ap, char *);
 	va_end(ap);
 	argv[3 + n] = NULL;
-	*r = (struct run){ .srv = s, .argv = argv, .argc = 3 + n, .input = input };
+	*r = (struct run){.srv = s, .argv = argv, .argc = 3 + n, .input = input};
 	assert_int_equal(pthread_create(&t, NULL, client_thread, r), 0);
 	s->done = false;
 	while (!s->done)
@@ -293,7 +295,7 @@ static void stranger_is_refused_before_parsing(void **state)
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		char *argv[] = { "anyroam", "--ctl", s->path, "state", NULL };
+		char *argv[] = {"anyroam", "--ctl", s->path, "state", NULL};
 		FILE *devnull = fopen("/dev/null", "w");
 
 		if (setgroups(0, NULL) < 0 || setgid(65534) < 0 || setuid(65534) < 0)
@@ -313,9 +315,9 @@ static void usage_and_unreachable(void **state)
 	FILE *in = fmemopen((void *)"", 1, "r"), *out, *err;
 	char *o = NULL, *e = NULL;
 	size_t ol, el;
-	char *argv_bad[] = { "anyroam", "frobnicate", NULL };
-	char *argv_far[] = { "anyroam", "--ctl", "/nonexistent/anyroam.sock", "state", NULL };
-	char *argv_dbg[] = { "anyroam", "debug", "resume", NULL };
+	char *argv_bad[] = {"anyroam", "frobnicate", NULL};
+	char *argv_far[] = {"anyroam", "--ctl", "/nonexistent/anyroam.sock", "state", NULL};
+	char *argv_dbg[] = {"anyroam", "debug", "resume", NULL};
 
 	(void)state;
 	out = open_memstream(&o, &ol);
@@ -339,7 +341,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(script_mode_logs_in, setup, teardown),
 		cmocka_unit_test_setup_teardown(wrong_password_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(script_without_answers_says_why, setup, teardown),
-		cmocka_unit_test_setup_teardown(stranger_is_refused_before_parsing, setup, teardown),
+		cmocka_unit_test_setup_teardown(stranger_is_refused_before_parsing, setup,
+						teardown),
 		cmocka_unit_test(usage_and_unreachable),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
