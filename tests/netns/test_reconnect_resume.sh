@@ -17,6 +17,7 @@ gw_topology
 gw_lab
 gw_start
 agent_conf
+snapshot before
 agent_start
 agent_login
 vip=$(agent_stat assigned_ipv4)
@@ -53,4 +54,7 @@ wait_for 10 agent_connected || die "the restarted agent did not reconnect"
 [ "$(agent_stat last_reconnect_reason)" = 107 ] || die "last_reconnect_reason != 107"
 nsx cl ping -c 3 -i 0.2 -W 2 $BEHIND_IP >"$TEST_TMP/ping3.log" || die "no traffic after the agent restart"
 agent_cli disconnect >/dev/null || die "disconnect failed"
+# after a SIGKILL, a restart and a disconnect, everything is as before the first login
+snapshot after
+diff -u "$TEST_TMP/snap.before" "$TEST_TMP/snap.after" || die "not restored exactly after the crash"
 log "PASS"
