@@ -532,8 +532,8 @@ void gw_resp_run_actions(struct gw_daemon *d, usec_t now)
 
 struct clear_ctx {
 	const char *id;
-	uint64_t sas[256];
-	size_t n;
+	uint64_t *sas;
+	size_t n, cap;
 };
 
 /* The ID as text, its uppercase hex (as show prints it), or the session number. */
@@ -552,33 +552,36 @@ static void collect(void *ud, const struct gw_sess *s)
 {
 	struct clear_ctx *c = ud;
 
-	if (s->state == GW_SESS_STATE_ACTIVE && s->sa && c->n < ARRAY_SIZE(c->sas) &&
-	    (!c->id || id_matches(s, c->id)))
-		c->sas[c->n++] = s->sa;
+	if (s->state != GW_SESS_STATE_ACTIVE || !s->sa || (c->id && !id_matches(s, c->id)))
+		return;
+	if (c->n == c->cap) {
+		c->cap = c->cap ? 2 * c->cap : 64;
+		c->sas = xrealloc(c->sas, c->cap * sizeof(*c->sas));
+	}
+	c->sas[c->n++] = s->sa;
 }
 
 int gw_resp_clear(struct gw_daemon *d, usec_t now, const char *id, unsigned int *ret_cleared)
 {
-	struct clear_ctx *c = xcalloc(1, sizeof(*c));
+	struct clear_ctx c = {.id = id};
 	size_t i;
 
-	c->id = id;
-	gw_sessdb_foreach(d->db, collect, c);
-	for (i = 0; i < c->n; i++) {
-		struct gw_sess *s = gw_sessdb_find_sa(d->db, c->sas[i]);
-		struct gw_sa *gs = gw_resp_sa_find(d, c->sas[i]);
+	/* collect first: dropping SAs changes the tables being walked */
+	gw_sessdb_foreach(d->db, collect, &c);
+	for (i = 0; i < c.n; i++) {
+		struct gw_sess *s = gw_sessdb_find_sa(d->db, c.sas[i]);
+		struct gw_sa *gs = gw_resp_sa_find(d, c.sas[i]);
 
 		if (gs)
 			gw_resp_sa_free(d, gs);
-		if (ike_sa_delete(d->ike, c->sas[i], now, false) < 0)
+		if (ike_sa_delete(d->ike, c.sas[i], now, false) < 0)
 			log_debug("cleared SA was already gone");
 		if (s) /* SA lost, not a logout: reconnectable sessions go inactive */
 			gw_sessdb_sa_lost(d->db, now, s);
 	}
-	*ret_cleared = (unsigned int)c->n;
-	i = c->n;
-	free(c);
-	return i || !id ? 0 : -ENOENT;
+	free(c.sas);
+	*ret_cleared = (unsigned int)c.n;
+	return c.n || !id ? 0 : -ENOENT;
 }
 
 void gw_resp_report_liveness(struct gw_daemon *d, usec_t now)
