@@ -279,5 +279,6 @@ void ike_timers_request_answered(struct ike_sa *sa);
 void ike_timers_rx(struct ike_sa *sa, usec_t now);
 void ike_timers_established(struct ike_sa *sa, usec_t now);
 void ike_timers_child_installed(struct ike_sa *sa, usec_t now);
+void ike_timers_rekey_retry(struct ike_sa *sa, usec_t now, bool ike_sa);
 usec_t ike_timers_next(const struct ike_sa *sa);
 void ike_timers_run(struct ike_sa *sa, usec_t now);

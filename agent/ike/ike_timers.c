@@ -15,6 +15,7 @@
  *   jittered through the rng seam -> CREATE_CHILD_SA with REKEY_SA (RFC 7296 §1.3.3)
  * - IKE rekey (initiator): ike_lifetime (86400 s) x (0.90 +- 0.05) -> CREATE_CHILD_SA
  *   with SA(IKE), KE, Ni (RFC 7296 §1.3.2)
+ * - rekey retry: a refused rekey (TEMPORARY_FAILURE) again after 10 s + [0, 5) s
  * - gone: an SA rekeyed away is forgotten 60 s later if the peer never deleted it
  */
 #define LOG_MODULE "ike"
@@ -196,4 +197,18 @@ void ike_timers_run(struct ike_sa *sa, usec_t now)
 	}
 	if (rekey_deadline(sa) <= now && ike_xchg_child_rekey_start(sa, now) < 0)
 		sa->child_rekey_at = USEC_INFINITY; /* a reconnect will replace the SA */
+}
+
+/* A refused rekey (TEMPORARY_FAILURE, a collision): again in 10-15 s, jittered so
+ * two peers that collided do not collide again (RFC 7296 §2.25). */
+void ike_timers_rekey_retry(struct ike_sa *sa, usec_t now, bool ike_sa)
+{
+	uint32_t jitter = 0;
+
+	if (rng_uniform(sa->ike->rng, 5000, &jitter) < 0)
+		jitter = 2500;
+	if (ike_sa)
+		sa->ike_rekey_at = now + 10 * USEC_PER_SEC + jitter * USEC_PER_MSEC;
+	else
+		sa->child_rekey_at = now + 10 * USEC_PER_SEC + jitter * USEC_PER_MSEC;
 }

@@ -107,7 +107,12 @@ int ike_xchg_child_process_request(struct ike_sa *sa, struct ike_msg *m, usec_t 
 	int r;
 
 	(void)now;
-	if (sa->state != IKE_SA_STATE_ESTABLISHED)
+	/*
+	 * RFC 7296 §2.8.1 resolves simultaneous rekeys by nonces; we decline instead
+	 * (TEMPORARY_FAILURE, §2.25) and both sides retry after a random delay.
+	 */
+	if (sa->state != IKE_SA_STATE_ESTABLISHED || sa->req.kind == IKE_REQ_CHILD_REKEY ||
+	    sa->req.kind == IKE_REQ_IKE_REKEY)
 		return respond_error(sa, m->hdr.msg_id, IKE_N_TEMPORARY_FAILURE);
 	/* only Child SA rekeys of our one Child SA; a new IKE SA or extra child is refused */
 	if (!rk || rk->spi.n != 4 || be32_load(rk->spi.p) != sa->child.spi_out || (m->has & IKE_HAS_KE) ||
@@ -166,6 +171,7 @@ int ike_xchg_child_process_response(struct ike_sa *sa, struct ike_msg *m, usec_t
 		/* the old Child SA keeps working until its hard lifetime; a reconnect follows */
 		log_warning("ike %016llx/%016llx: child rekey refused (notify %u)", (unsigned long long)sa->spi_i,
 			    (unsigned long long)sa->spi_r, err ? err->type : 0);
+		ike_timers_rekey_retry(sa, now, false);
 		return 0;
 	}
 	sa->child_new.spi_out = be32_load(p->spi);

@@ -154,6 +154,7 @@ int ike_xchg_rekey_process_response(struct ike_sa *sa, struct ike_msg *m, usec_t
 		log_warning("ike %016llx/%016llx: IKE rekey refused", (unsigned long long)sa->spi_i,
 			    (unsigned long long)sa->spi_r);
 		ike_sa_destroy(next);
+		ike_timers_rekey_retry(sa, now, true);
 		return 0;
 	}
 	next->suite = s;
@@ -215,6 +216,9 @@ int ike_xchg_rekey_process_request(struct ike_sa *sa, struct ike_msg *m, usec_t 
 	if ((m->has & (IKE_HAS_SA | IKE_HAS_NONCE | IKE_HAS_KE)) != (IKE_HAS_SA | IKE_HAS_NONCE | IKE_HAS_KE) ||
 	    sa->rekeyed_away)
 		return respond_error(sa, m->hdr.msg_id, IKE_N_NO_ADDITIONAL_SAS, NULL, 0);
+	/* a collision with our own rekey: declined, retried later (see ike_xchg_child.c) */
+	if (sa->req.kind == IKE_REQ_IKE_REKEY || sa->req.kind == IKE_REQ_CHILD_REKEY)
+		return respond_error(sa, m->hdr.msg_id, IKE_N_TEMPORARY_FAILURE, NULL, 0);
 	r = ike_policy_select(policy(sa), IKE_PROTO_IKE, &m->sa, m->ke.group, &s, &p);
 	if (r == -EAGAIN) {
 		be16_store(g, s.dh);

@@ -964,6 +964,29 @@ static void test_child_rekey(void **state)
 	world_done(&w);
 }
 
+/* RFC 7296 §2.8.1, §2.25: both sides rekey the Child SA at once: each declines the
+ * other's with TEMPORARY_FAILURE, and the jittered retries then go through. */
+static void test_rekey_collision(void **state)
+{
+	struct ike_initiator_config c;
+	struct world w;
+
+	world_init(&w, false, false);
+	login_config(&w, &c);
+	do_connect(&w, &c);
+	assert_up(&w);
+	assert_int_equal(ike_sa_rekey_child(w.cli, w.c.sa, w.now), 0);
+	assert_int_equal(ike_sa_rekey_child(w.gw, w.g.sa, w.now), 0);
+	pump(&w);
+	assert_int_equal(w.c.child_rekeyed + w.g.child_rekeyed, 0);
+	advance(&w, 20 * USEC_PER_SEC);
+	assert_true(w.c.child_rekeyed >= 1);
+	assert_int_equal(w.c.child_rekeyed, w.g.child_rekeyed);
+	assert_children_match(&w.c.rekeyed, &w.g.rekeyed);
+	assert_int_equal(w.c.failed + w.g.failed + w.c.dead + w.g.dead + w.c.deleted + w.g.deleted, 0);
+	world_done(&w);
+}
+
 /* RFC 7296 §1.3.2, §2.18: IKE SA rekey by the client, then by the gateway (roles swap). */
 static void test_ike_rekey(void **state)
 {
@@ -1040,6 +1063,7 @@ int main(void)
 		cmocka_unit_test(test_child_rekey),
 		cmocka_unit_test(test_child_deleted_by_gateway),
 		cmocka_unit_test(test_ike_rekey),
+		cmocka_unit_test(test_rekey_collision),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
