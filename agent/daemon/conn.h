@@ -77,6 +77,7 @@ struct conn {
 	struct daemon_ctl_client *form_sent_to; /* who got form form_sent_id (no resends) */
 	int64_t form_sent_id;
 	bool attempt_answered;		/* the gateway answered this attempt at all */
+	char cert_error[512];		/* why the gateway certificate was refused, for the user */
 	int udp_fd;			/* the ephemeral socket of this attempt, -1 none */
 	struct in_addr local;		/* the source address it is bound to */
 	struct sd_event_source *udp_io; /* direct reads until the data plane has it */

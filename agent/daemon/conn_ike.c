@@ -39,8 +39,6 @@
 
 static int last_cert_error(struct conn *c, const char *msg);
 
-static char cert_error[512];
-
 /* Forgets the current SA locally (PROTOCOL.md §4.4: never a Delete when abandoning). */
 static void drop_sa(struct conn *c)
 {
@@ -90,7 +88,7 @@ static int verify_peer_certs(void *user_data, uint64_t sa, const struct ike_der 
 
 static int last_cert_error(struct conn *c, const char *msg)
 {
-	snprintf(cert_error, sizeof(cert_error), "%s", msg);
+	snprintf(c->cert_error, sizeof(c->cert_error), "%s", msg);
 	log_warning("conn %s: %s", c->host_name, msg);
 	return 0;
 }
@@ -597,8 +595,8 @@ static const char *fail_text(struct conn *c, const struct ike_action *a, char *b
 	if (a->failed.eap_failure || (c->full_login && a->failed.error == -EACCES && eap_err))
 		snprintf(buf, len, "Login failed%s%s", eap_err ? ": " : ".",
 			 eap_err ? eap_err : "");
-	else if (a->failed.error == -EACCES && cert_error[0])
-		snprintf(buf, len, "%s", cert_error);
+	else if (a->failed.error == -EACCES && c->cert_error[0])
+		snprintf(buf, len, "%s", c->cert_error);
 	else if (a->failed.notify == IKE_N_AUTHENTICATION_FAILED)
 		snprintf(buf, len, "%s refused the authentication (AUTHENTICATION_FAILED)",
 			 c->host_name);
@@ -619,7 +617,7 @@ static void failed(struct conn *c, struct ike_action *a)
 	bool refused = nt == IKE_N_AUTHENTICATION_FAILED || nt == IKE_N_INTERNAL_ADDRESS_FAILURE ||
 		       nt == IKE_N_FAILED_CP_REQUIRED;
 	bool fatal =
-		nt == IKE_N_NO_PROPOSAL_CHOSEN || (a->failed.error == -EACCES && cert_error[0]);
+		nt == IKE_N_NO_PROPOSAL_CHOSEN || (a->failed.error == -EACCES && c->cert_error[0]);
 	char why[600];
 
 	fail_text(c, a, why, sizeof(why));
@@ -822,7 +820,7 @@ int conn_ike_start(struct conn *c, bool login)
 	int r, fd;
 
 	conn_ike_abandon(c);
-	cert_error[0] = '\0';
+	c->cert_error[0] = '\0';
 	if ((r = platform_path_get(c->d->platform, c->gw, &path)) < 0)
 		return r;
 	if (!path.ifindex)
