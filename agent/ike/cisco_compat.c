@@ -1,4 +1,5 @@
-/* cisco_compat.c - matching the vendor IDs and identities of cisco_compat.h (PROTOCOL.md §5.1, §9.1). */
+/* cisco_compat.c - matching the vendor IDs and identities of cisco_compat.h (PROTOCOL.md §5.1,
+ * §9.1). */
 #include "ike/cisco_compat.h"
 
 #include <string.h>
@@ -12,7 +13,10 @@ struct vid_entry {
 	int prefix; /* versions may be appended (§9.1) */
 };
 
-#define VID(id, v, prefix) { id, v, CISCO_VID_LEN(v), prefix }
+#define VID(id, v, prefix)                      \
+	{                                       \
+		id, v, CISCO_VID_LEN(v), prefix \
+	}
 static const struct vid_entry vids[] = {
 	VID(CISCO_VID_ID_DELETE_REASON, CISCO_VID_DELETE_REASON, 0),
 	VID(CISCO_VID_ID_COPYRIGHT, CISCO_VID_COPYRIGHT, 0),

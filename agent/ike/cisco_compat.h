@@ -10,24 +10,24 @@
 #include <stdint.h>
 
 /* §5.1: the AnyConnect identity, KEY_ID (11) on the wire; 201 accepted (RE) */
-#define CISCO_ANYCONNECT_ID "*$AnyConnectClient$*"
-#define CISCO_ANYCONNECT_ID_LEN 20
+#define CISCO_ANYCONNECT_ID	    "*$AnyConnectClient$*"
+#define CISCO_ANYCONNECT_ID_LEN	    20
 #define CISCO_ID_ANYCONNECT_PRIVATE 201
 
 /* §8.2: private CP attributes (16384-32767) */
-#define CISCO_CFG_BANNER 28672 /* unverified local choice (Unity number) */
-#define CISCO_CFG_DEF_DOMAIN 28674 /* unverified local choice (Unity number) */
-#define CISCO_CFG_SPLIT_DNS 28675 /* unverified local choice (Unity number) */
+#define CISCO_CFG_BANNER	  28672 /* unverified local choice (Unity number) */
+#define CISCO_CFG_DEF_DOMAIN	  28674 /* unverified local choice (Unity number) */
+#define CISCO_CFG_SPLIT_DNS	  28675 /* unverified local choice (Unity number) */
 #define CISCO_CFG_BACKUP_GATEWAYS 28681 /* unverified local choice (Unity number) */
-#define IKEV2_MODECFG_SESSION_ID 32512 /* unverified local choice; technote name */
-#define ANYROAM_SESSION_TOKEN 32513 /* Anyroam extension, only after both VIDs */
+#define IKEV2_MODECFG_SESSION_ID  32512 /* unverified local choice; technote name */
+#define ANYROAM_SESSION_TOKEN	  32513 /* Anyroam extension, only after both VIDs */
 
 /* §9.2: private status notifies Secure Client and the ASA send; ignored */
 #define CISCO_N_PRIVATE_MIN 40960
 
 /* §10: Cisco proprietary fragment payload (RE) */
-#define CISCO_PLD_FRAGMENT 132
-#define CISCO_FRAG_HDR_LEN 8 /* generic header 4 + id 2 + number 1 + flags 1 */
+#define CISCO_PLD_FRAGMENT   132
+#define CISCO_FRAG_HDR_LEN   8 /* generic header 4 + id 2 + number 1 + flags 1 */
 #define CISCO_FRAG_FLAG_LAST 0x01
 
 /* §9.1: vendor IDs */

@@ -51,7 +51,7 @@ void ike_set_hooks(struct ike *ike, const struct ike_hooks *hooks, void *user_da
 {
 	if (ike->hooks_destroy)
 		ike->hooks_destroy(ike->hooks_ud);
-	ike->hooks = hooks ? *hooks : (struct ike_hooks){ 0 };
+	ike->hooks = hooks ? *hooks : (struct ike_hooks){0};
 	ike->hooks_ud = user_data;
 	ike->hooks_destroy = destroy;
 }
@@ -274,7 +274,7 @@ static void ts_v4(const struct ike_ts *ts, struct in_addr *start, struct in_addr
 int ike_sa_get_info(const struct ike *ike, uint64_t spi, struct ike_sa_info *ret)
 {
 	const struct ike_sa *sa = ike_sa_find(ike, spi);
-	struct ike_sa_info i = { 0 };
+	struct ike_sa_info i = {0};
 
 	if (!sa)
 		return -ENOENT;

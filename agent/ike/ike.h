@@ -75,10 +75,10 @@ struct ike_der {
  * ids are IANA transform ids in preference order. integ is empty for GCM, dh is
  * empty for ESP (no PFS).
  */
-#define IKE_POLICY_MAX_IDS 6
+#define IKE_POLICY_MAX_IDS    6
 #define IKE_POLICY_MAX_SUITES 2
 struct ike_suite_policy {
-	uint16_t encr; /* IKE_ENCR_AES_CBC or IKE_ENCR_AES_GCM_16 */
+	uint16_t encr;	      /* IKE_ENCR_AES_CBC or IKE_ENCR_AES_GCM_16 */
 	uint16_t encr_keylen; /* bits: 256 */
 	uint16_t integ[IKE_POLICY_MAX_IDS];
 	uint8_t n_integ;
@@ -116,10 +116,10 @@ struct ike_suite {
  * - responder: the hook fills the CFG_REPLY from the pool and the policy.
  * Strings are NUL-terminated copies (one trailing NUL off the wire stripped).
  */
-#define IKE_CFG_MAX_DNS 4
+#define IKE_CFG_MAX_DNS	    4
 #define IKE_CFG_MAX_SUBNETS 32
 #define IKE_CFG_MAX_DOMAINS 16
-#define IKE_CFG_STR_MAX 256
+#define IKE_CFG_STR_MAX	    256
 
 enum {
 	IKE_CFG_HAS_IP4 = 1u << 0,
@@ -169,8 +169,8 @@ struct ike_cfg {
 	uint8_t n_domains;
 	char def_domain[IKE_CFG_STR_MAX];
 	char backup_gateways[IKE_CFG_STR_MAX]; /* comma-separated, as on the wire */
-	char session_id[65]; /* 1-64 printable ASCII (PROTOCOL.md §7) */
-	char *banner; /* owned, may be NULL */
+	char session_id[65];		       /* 1-64 printable ASCII (PROTOCOL.md §7) */
+	char *banner;			       /* owned, may be NULL */
 	struct secret *token; /* owned; request: unused (empty attribute); reply: the new token */
 };
 
@@ -211,35 +211,36 @@ struct ike_initiator_config {
 	uint16_t ke_group; /* 19, or the group last negotiated with this gateway */
 	struct ike_id idi; /* KEY_ID "*$AnyConnectClient$*" or KEY_ID(session ID) */
 	enum ike_auth_mode auth;
-	const struct secret *psk; /* IKE_AUTH_MODE_PSK: the token; copied */
+	const struct secret *psk;  /* IKE_AUTH_MODE_PSK: the token; copied */
 	struct ike_cfg cp_request; /* borrowed; copied by ike_initiate() */
-	bool request_token; /* ask ANYROAM_SESSION_TOKEN when both sides sent the VID (§7) */
+	bool request_token;   /* ask ANYROAM_SESSION_TOKEN when both sides sent the VID (§7) */
 	bool initial_contact; /* reconnect only (§4.2) */
 	bool cisco_compat; /* send the Secure Client VID set (§9.1) and the opaque IKE_AUTH VID */
-	bool send_strap_vid; /* CISCO-ANYCONNECT-STRAP, off by default */
-	bool request_ipv6; /* TS ::/0 as well */
-	struct ike_dgram path; /* local ephemeral port and the gateway, remote port 500 */
-	usec_t dpd_interval; /* 0 = 30 s, or CP attribute 24 once received */
-	size_t frag_mtu; /* 0 = 1280 (IP datagram size) */
-	uint64_t ike_lifetime_s; /* 0 = 86400 */
+	bool send_strap_vid;	   /* CISCO-ANYCONNECT-STRAP, off by default */
+	bool request_ipv6;	   /* TS ::/0 as well */
+	struct ike_dgram path;	   /* local ephemeral port and the gateway, remote port 500 */
+	usec_t dpd_interval;	   /* 0 = 30 s, or CP attribute 24 once received */
+	size_t frag_mtu;	   /* 0 = 1280 (IP datagram size) */
+	uint64_t ike_lifetime_s;   /* 0 = 86400 */
 	uint64_t child_lifetime_s; /* 0 = 3600 */
 };
 
 /* Responder (anyroam-gw). */
 struct ike_responder_config {
 	struct ike_policy policy;
-	EVP_PKEY *sign_key; /* up-ref'd; signs our AUTH (PROTOCOL.md §5.2) */
+	EVP_PKEY *sign_key;	     /* up-ref'd; signs our AUTH (PROTOCOL.md §5.2) */
 	const struct ike_der *certs; /* leaf first, no root; copied */
 	size_t n_certs;
-	struct ike_id idr; /* IKE_ID_IPV4_ADDR of the listening address by default */
-	unsigned int half_open_limit; /* COOKIE above this many half-open SAs (RFC 7296 §2.6); 0 = never */
-	unsigned int window_size; /* announced in SET_WINDOW_SIZE: 5 */
-	usec_t dpd_interval; /* on-demand probe after this much silence: 45 s */
-	usec_t dpd_retry_interval; /* 2 s */
-	unsigned int dpd_retries; /* 5 */
-	usec_t eap_timeout; /* half-open SA without EAP Success: 120 s */
-	size_t frag_mtu; /* 0 = 1280 */
-	bool token_rotation; /* answer V(ANYROAM-TOKEN-ROTATION) */
+	struct ike_id idr;	      /* IKE_ID_IPV4_ADDR of the listening address by default */
+	unsigned int half_open_limit; /* COOKIE above this many half-open SAs (RFC 7296 §2.6); 0 =
+					 never */
+	unsigned int window_size;     /* announced in SET_WINDOW_SIZE: 5 */
+	usec_t dpd_interval;	      /* on-demand probe after this much silence: 45 s */
+	usec_t dpd_retry_interval;    /* 2 s */
+	unsigned int dpd_retries;     /* 5 */
+	usec_t eap_timeout;	      /* half-open SA without EAP Success: 120 s */
+	size_t frag_mtu;	      /* 0 = 1280 */
+	bool token_rotation;	      /* answer V(ANYROAM-TOKEN-ROTATION) */
 	/* announce and send only Cisco fragments (payload 132), as an ASA-style peer
 	 * that lacks RFC 7383 would; off = announce both (PROTOCOL.md §10) */
 	bool frag_cisco_only;
@@ -314,13 +315,13 @@ enum ike_action_type {
 struct ike_established {
 	struct ike_suite suite; /* the IKE SA's, dh = the group to remember for a reconnect */
 	struct ike_child child;
-	struct ike_cfg cfg; /* initiator: the CFG_REPLY; responder: what was sent */
-	struct ike_id idi; /* the peer's IDi (responder) or ours (initiator) */
+	struct ike_cfg cfg;	  /* initiator: the CFG_REPLY; responder: what was sent */
+	struct ike_id idi;	  /* the peer's IDi (responder) or ours (initiator) */
 	bool peer_token_rotation; /* the peer sent V(ANYROAM-TOKEN-ROTATION) */
 	bool peer_behind_nat;
 	bool local_behind_nat;
 	enum ike_auth_method peer_auth; /* how the peer authenticated */
-	bool eap; /* the initiator authenticated with EAP */
+	bool eap;			/* the initiator authenticated with EAP */
 };
 
 struct ike_action {
@@ -349,7 +350,7 @@ struct ike_action {
 		} rekeyed;
 		struct {
 			int error; /* -EACCES auth refused, -EPROTO, -ETIMEDOUT, -EBADMSG, ... */
-			uint16_t notify; /* the peer's error notify (e.g. 24), or 0 */
+			uint16_t notify;  /* the peer's error notify (e.g. 24), or 0 */
 			bool eap_failure; /* an EAP Failure arrived (§6.4) */
 		} failed;
 	};
@@ -394,10 +395,11 @@ enum ike_udp_kind {
 	IKE_UDP_IKE, /* *ret_off = 4 (marker) on 4500, 0 on 500 */
 	IKE_UDP_ESP,
 	IKE_UDP_KEEPALIVE, /* 0xFF: drop */
-	IKE_UDP_INVALID, /* too short, or an ESP SPI 1-255: drop */
+	IKE_UDP_INVALID,   /* too short, or an ESP SPI 1-255: drop */
 	_IKE_UDP_KIND_MAX,
 };
-enum ike_udp_kind ike_udp_classify(uint16_t local_port, const uint8_t *p, size_t n, size_t *ret_off);
+enum ike_udp_kind ike_udp_classify(uint16_t local_port, const uint8_t *p, size_t n,
+				   size_t *ret_off);
 
 /* --- calls on one SA ----------------------------------------------------- */
 
@@ -415,13 +417,15 @@ _must_check_ int ike_sa_eap_complete(struct ike *ike, uint64_t sa, usec_t now,
 
 enum ike_eap_outcome {
 	IKE_EAP_CONTINUE, /* eap is a Request; more rounds follow */
-	IKE_EAP_SUCCESS, /* eap is EAP-Success; msk may be NULL (EAP-AnyConnect: SK_p keys AUTH, §5.3) */
-	IKE_EAP_FAILURE, /* eap is EAP-Failure; sent with N(AUTHENTICATION_FAILED), SA dropped */
+	IKE_EAP_SUCCESS,  /* eap is EAP-Success; msk may be NULL (EAP-AnyConnect: SK_p keys AUTH,
+			     §5.3) */
+	IKE_EAP_FAILURE,  /* eap is EAP-Failure; sent with N(AUTHENTICATION_FAILED), SA dropped */
 	_IKE_EAP_OUTCOME_MAX,
 };
 /* Responder: the EAP server's next packet for this SA. */
 _must_check_ int ike_sa_eap_request(struct ike *ike, uint64_t sa, usec_t now, const uint8_t *eap,
-				    size_t n, enum ike_eap_outcome outcome, const struct secret *msk);
+				    size_t n, enum ike_eap_outcome outcome,
+				    const struct secret *msk);
 
 /*
  * Sends INFORMATIONAL SK{D(IKE)}. wait: keep the SA until the response or
@@ -446,15 +450,15 @@ _must_check_ int ike_sa_rekey_ike(struct ike *ike, uint64_t sa, usec_t now);
 /* --- introspection (gateway show commands, anyroam stats) ---------------- */
 
 enum ike_sa_state {
-	IKE_SA_STATE_NEW, /* created, nothing sent or received yet */
+	IKE_SA_STATE_NEW,	/* created, nothing sent or received yet */
 	IKE_SA_STATE_INIT_SENT, /* initiator: IKE_SA_INIT request out, waiting */
 	IKE_SA_STATE_INIT_DONE, /* keys derived; initiator sends IKE_AUTH, responder waits for it */
 	IKE_SA_STATE_AUTH_SENT, /* initiator: IKE_AUTH #1 out (EAP mode: no AUTH, PSK: AUTH) */
-	IKE_SA_STATE_EAP, /* EAP rounds; responder may be waiting on the embedder */
-	IKE_SA_STATE_EAP_AUTH, /* EAP done; the final AUTH exchange keyed with MSK or SK_p */
+	IKE_SA_STATE_EAP,	/* EAP rounds; responder may be waiting on the embedder */
+	IKE_SA_STATE_EAP_AUTH,	/* EAP done; the final AUTH exchange keyed with MSK or SK_p */
 	IKE_SA_STATE_ESTABLISHED, /* authenticated, Child SA installed */
-	IKE_SA_STATE_DELETING, /* our Delete is out, waiting for the answer */
-	IKE_SA_STATE_CLOSED, /* terminal; reaped after its last action */
+	IKE_SA_STATE_DELETING,	  /* our Delete is out, waiting for the answer */
+	IKE_SA_STATE_CLOSED,	  /* terminal; reaped after its last action */
 	_IKE_SA_STATE_MAX,
 };
 const char *ike_sa_state_to_string(enum ike_sa_state s);
@@ -467,11 +471,11 @@ struct ike_sa_info {
 	struct ike_dgram path; /* current local and remote endpoint */
 	struct ike_id idi;
 	struct ike_id idr;
-	enum ike_auth_method auth_sign; /* how the responder signed (RSA 1, ECDSA, 14) */
+	enum ike_auth_method auth_sign;	  /* how the responder signed (RSA 1, ECDSA, 14) */
 	enum ike_auth_method auth_verify; /* how the initiator authenticated (2 = PSK) */
 	bool eap; /* auth_verify was EAP (then with method 2 keyed with MSK or SK_p) */
 	bool peer_behind_nat, local_behind_nat, natt; /* natt: floated to 4500 */
-	bool frag_rfc7383, frag_cisco; /* what the peer announced */
+	bool frag_rfc7383, frag_cisco;		      /* what the peer announced */
 	unsigned int peer_window;
 	usec_t created, established, last_rx;
 	uint64_t rx_packets, tx_packets; /* IKE datagrams */

@@ -44,7 +44,8 @@ int ike_cfg_build_request(struct ike_msg_build *b, const struct ike_cfg *req, bo
 
 	(void)ike_msg_build_cp_begin(b, IKE_CFG_REQUEST, &mark);
 	/* a value only where §8.1 sends one: the previous address, our version */
-	(void)ike_msg_build_cp_attr(b, IKE_CFG_INTERNAL_IP4_ADDRESS, &req->ip4, req->ip4.s_addr ? 4 : 0);
+	(void)ike_msg_build_cp_attr(b, IKE_CFG_INTERNAL_IP4_ADDRESS, &req->ip4,
+				    req->ip4.s_addr ? 4 : 0);
 	if (h & IKE_CFG_HAS_NETMASK4)
 		(void)ike_msg_build_cp_attr(b, IKE_CFG_INTERNAL_IP4_NETMASK, NULL, 0);
 	if (h & IKE_CFG_HAS_DNS4)
@@ -325,33 +326,52 @@ void ike_cfg_parse(const struct ike_cp_pld *cp, struct ike_cfg *ret)
 	for (uint8_t i = 0; i < cp->n; i++) {
 		const struct ike_cp_attr *a = &cp->a[i];
 
-		if (parse_addr_attr(ret, a->type, &a->value) || parse_str_attr(ret, a->type, &a->value) ||
+		if (parse_addr_attr(ret, a->type, &a->value) ||
+		    parse_str_attr(ret, a->type, &a->value) ||
 		    parse_other_attr(ret, a->type, &a->value))
 			continue;
-		log_debug_ratelimited("CP attribute %u: bad value of %zu bytes ignored", a->type, a->value.n);
+		log_debug_ratelimited("CP attribute %u: bad value of %zu bytes ignored", a->type,
+				      a->value.n);
 	}
 }
 
 static uint32_t requested_bit(uint16_t type)
 {
 	switch (type) {
-	case IKE_CFG_INTERNAL_IP4_ADDRESS: return IKE_CFG_HAS_IP4;
-	case IKE_CFG_INTERNAL_IP4_NETMASK: return IKE_CFG_HAS_NETMASK4;
-	case IKE_CFG_INTERNAL_IP4_DNS: return IKE_CFG_HAS_DNS4;
-	case IKE_CFG_APPLICATION_VERSION: return IKE_CFG_HAS_APP_VERSION;
-	case IKE_CFG_INTERNAL_IP6_ADDRESS: return IKE_CFG_HAS_IP6;
-	case IKE_CFG_INTERNAL_IP6_DNS: return IKE_CFG_HAS_DNS6;
-	case IKE_CFG_INTERNAL_IP4_SUBNET: return IKE_CFG_HAS_SUBNET4;
-	case IKE_CFG_INTERNAL_IP6_SUBNET: return IKE_CFG_HAS_SUBNET6;
-	case IKE_CFG_TIMEOUT_PERIOD_FOR_LIVENESS_CHECK: return IKE_CFG_HAS_LIVENESS;
-	case IKE_CFG_INTERNAL_DNS_DOMAIN: return IKE_CFG_HAS_DNS_DOMAIN;
-	case CISCO_CFG_SPLIT_DNS: return IKE_CFG_HAS_DNS_DOMAIN;
-	case CISCO_CFG_BANNER: return IKE_CFG_HAS_BANNER;
-	case CISCO_CFG_DEF_DOMAIN: return IKE_CFG_HAS_DEF_DOMAIN;
-	case CISCO_CFG_BACKUP_GATEWAYS: return IKE_CFG_HAS_BACKUP_GATEWAYS;
-	case IKEV2_MODECFG_SESSION_ID: return IKE_CFG_HAS_SESSION_ID;
-	case ANYROAM_SESSION_TOKEN: return IKE_CFG_HAS_SESSION_TOKEN;
-	default: return 0;
+	case IKE_CFG_INTERNAL_IP4_ADDRESS:
+		return IKE_CFG_HAS_IP4;
+	case IKE_CFG_INTERNAL_IP4_NETMASK:
+		return IKE_CFG_HAS_NETMASK4;
+	case IKE_CFG_INTERNAL_IP4_DNS:
+		return IKE_CFG_HAS_DNS4;
+	case IKE_CFG_APPLICATION_VERSION:
+		return IKE_CFG_HAS_APP_VERSION;
+	case IKE_CFG_INTERNAL_IP6_ADDRESS:
+		return IKE_CFG_HAS_IP6;
+	case IKE_CFG_INTERNAL_IP6_DNS:
+		return IKE_CFG_HAS_DNS6;
+	case IKE_CFG_INTERNAL_IP4_SUBNET:
+		return IKE_CFG_HAS_SUBNET4;
+	case IKE_CFG_INTERNAL_IP6_SUBNET:
+		return IKE_CFG_HAS_SUBNET6;
+	case IKE_CFG_TIMEOUT_PERIOD_FOR_LIVENESS_CHECK:
+		return IKE_CFG_HAS_LIVENESS;
+	case IKE_CFG_INTERNAL_DNS_DOMAIN:
+		return IKE_CFG_HAS_DNS_DOMAIN;
+	case CISCO_CFG_SPLIT_DNS:
+		return IKE_CFG_HAS_DNS_DOMAIN;
+	case CISCO_CFG_BANNER:
+		return IKE_CFG_HAS_BANNER;
+	case CISCO_CFG_DEF_DOMAIN:
+		return IKE_CFG_HAS_DEF_DOMAIN;
+	case CISCO_CFG_BACKUP_GATEWAYS:
+		return IKE_CFG_HAS_BACKUP_GATEWAYS;
+	case IKEV2_MODECFG_SESSION_ID:
+		return IKE_CFG_HAS_SESSION_ID;
+	case ANYROAM_SESSION_TOKEN:
+		return IKE_CFG_HAS_SESSION_TOKEN;
+	default:
+		return 0;
 	}
 }
 

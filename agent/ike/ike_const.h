@@ -8,16 +8,16 @@
 #include <stdint.h>
 
 /* RFC 7296 §3.1: header */
-#define IKE_HDR_LEN 28
-#define IKE_PLD_HDR_LEN 4
-#define IKE_VERSION_2 0x20
-#define IKE_FLAG_INITIATOR 0x08
-#define IKE_FLAG_VERSION 0x10
-#define IKE_FLAG_RESPONSE 0x20
-#define IKE_PLD_FLAG_CRITICAL 0x80
+#define IKE_HDR_LEN	       28
+#define IKE_PLD_HDR_LEN	       4
+#define IKE_VERSION_2	       0x20
+#define IKE_FLAG_INITIATOR     0x08
+#define IKE_FLAG_VERSION       0x10
+#define IKE_FLAG_RESPONSE      0x20
+#define IKE_PLD_FLAG_CRITICAL  0x80
 #define IKE_NON_ESP_MARKER_LEN 4 /* RFC 3948 §2.2 */
-#define IKE_PORT 500
-#define IKE_NATT_PORT 4500
+#define IKE_PORT	       500
+#define IKE_NATT_PORT	       4500
 
 /* RFC 7296 §3.1: exchange types */
 enum ike_exchange {
@@ -67,25 +67,25 @@ enum ike_transform_type {
 	IKE_TRANSFORM_ESN = 5,
 };
 
-#define IKE_ENCR_AES_CBC 12
-#define IKE_ENCR_AES_GCM_16 20 /* RFC 5282 */
-#define IKE_PRF_HMAC_SHA2_256 5
-#define IKE_PRF_HMAC_SHA2_384 6
-#define IKE_PRF_HMAC_SHA2_512 7
-#define IKE_INTEG_NONE 0
+#define IKE_ENCR_AES_CBC	    12
+#define IKE_ENCR_AES_GCM_16	    20 /* RFC 5282 */
+#define IKE_PRF_HMAC_SHA2_256	    5
+#define IKE_PRF_HMAC_SHA2_384	    6
+#define IKE_PRF_HMAC_SHA2_512	    7
+#define IKE_INTEG_NONE		    0
 #define IKE_INTEG_HMAC_SHA2_256_128 12
 #define IKE_INTEG_HMAC_SHA2_384_192 13
 #define IKE_INTEG_HMAC_SHA2_512_256 14
-#define IKE_DH_NONE 0
-#define IKE_DH_MODP_2048 14
-#define IKE_DH_ECP_256 19
-#define IKE_DH_ECP_384 20
-#define IKE_DH_ECP_521 21
-#define IKE_DH_CURVE25519 31
-#define IKE_ESN_NONE 0
+#define IKE_DH_NONE		    0
+#define IKE_DH_MODP_2048	    14
+#define IKE_DH_ECP_256		    19
+#define IKE_DH_ECP_384		    20
+#define IKE_DH_ECP_521		    21
+#define IKE_DH_CURVE25519	    31
+#define IKE_ESN_NONE		    0
 /* RFC 7296 §3.3.5: Key Length, TV format */
 #define IKE_ATTR_KEY_LENGTH 14
-#define IKE_ATTR_FORMAT_TV 0x8000
+#define IKE_ATTR_FORMAT_TV  0x8000
 
 /* RFC 7296 §3.5: ID types */
 enum ike_id_type {
@@ -109,7 +109,7 @@ enum ike_auth_method {
 };
 
 /* RFC 7427 §7: hash algorithms for SIGNATURE_HASH_ALGORITHMS */
-#define IKE_HASH_SHA1 1
+#define IKE_HASH_SHA1	  1
 #define IKE_HASH_SHA2_256 2
 #define IKE_HASH_SHA2_384 3
 #define IKE_HASH_SHA2_512 4
@@ -118,20 +118,20 @@ enum ike_auth_method {
 #define IKE_CERT_X509_SIGNATURE 4
 
 /* RFC 7296 §3.15: CP types and attributes */
-#define IKE_CFG_REQUEST 1
-#define IKE_CFG_REPLY 2
-#define IKE_CFG_SET 3
-#define IKE_CFG_ACK 4
-#define IKE_CFG_INTERNAL_IP4_ADDRESS 1
-#define IKE_CFG_INTERNAL_IP4_NETMASK 2
-#define IKE_CFG_INTERNAL_IP4_DNS 3
-#define IKE_CFG_APPLICATION_VERSION 7
-#define IKE_CFG_INTERNAL_IP6_ADDRESS 8
-#define IKE_CFG_INTERNAL_IP6_DNS 10
-#define IKE_CFG_INTERNAL_IP4_SUBNET 13
-#define IKE_CFG_INTERNAL_IP6_SUBNET 15
+#define IKE_CFG_REQUEST				  1
+#define IKE_CFG_REPLY				  2
+#define IKE_CFG_SET				  3
+#define IKE_CFG_ACK				  4
+#define IKE_CFG_INTERNAL_IP4_ADDRESS		  1
+#define IKE_CFG_INTERNAL_IP4_NETMASK		  2
+#define IKE_CFG_INTERNAL_IP4_DNS		  3
+#define IKE_CFG_APPLICATION_VERSION		  7
+#define IKE_CFG_INTERNAL_IP6_ADDRESS		  8
+#define IKE_CFG_INTERNAL_IP6_DNS		  10
+#define IKE_CFG_INTERNAL_IP4_SUBNET		  13
+#define IKE_CFG_INTERNAL_IP6_SUBNET		  15
 #define IKE_CFG_TIMEOUT_PERIOD_FOR_LIVENESS_CHECK 24 /* 3GPP TS 24.302 */
-#define IKE_CFG_INTERNAL_DNS_DOMAIN 25 /* RFC 8598 */
+#define IKE_CFG_INTERNAL_DNS_DOMAIN		  25 /* RFC 8598 */
 
 /* RFC 7296 §3.13.1: traffic selector types */
 #define IKE_TS_IPV4_ADDR_RANGE 7
@@ -171,38 +171,38 @@ enum ike_notify_type {
 	IKE_N_MOBIKE_SUPPORTED = 16396,
 	IKE_N_EAP_ONLY_AUTHENTICATION = 16417,
 	IKE_N_IKEV2_FRAGMENTATION_SUPPORTED = 16430, /* RFC 7383 */
-	IKE_N_SIGNATURE_HASH_ALGORITHMS = 16431, /* RFC 7427 */
+	IKE_N_SIGNATURE_HASH_ALGORITHMS = 16431,     /* RFC 7427 */
 };
 /* RFC 7296 §3.10.1: types below this are errors */
 #define IKE_N_ERROR_MAX 16383
 
 /* RFC 3748 §4: EAP codes */
-#define IKE_EAP_CODE_REQUEST 1
+#define IKE_EAP_CODE_REQUEST  1
 #define IKE_EAP_CODE_RESPONSE 2
-#define IKE_EAP_CODE_SUCCESS 3
-#define IKE_EAP_CODE_FAILURE 4
+#define IKE_EAP_CODE_SUCCESS  3
+#define IKE_EAP_CODE_FAILURE  4
 
 /* Caps: a length or count off the wire meets these before anything is allocated. */
-#define IKE_MSG_MAX (64u * 1024u) /* a reassembled message, PROTOCOL.md §10 */
-#define IKE_MAX_PAYLOADS 64
-#define IKE_MAX_PROPOSALS 16
-#define IKE_MAX_TRANSFORMS 32 /* per proposal */
-#define IKE_MAX_NOTIFIES 32
-#define IKE_MAX_VENDOR_IDS 16
-#define IKE_MAX_CERTS 8
-#define IKE_MAX_TS 8
-#define IKE_MAX_CP_ATTRS 64
+#define IKE_MSG_MAX	    (64u * 1024u) /* a reassembled message, PROTOCOL.md §10 */
+#define IKE_MAX_PAYLOADS    64
+#define IKE_MAX_PROPOSALS   16
+#define IKE_MAX_TRANSFORMS  32 /* per proposal */
+#define IKE_MAX_NOTIFIES    32
+#define IKE_MAX_VENDOR_IDS  16
+#define IKE_MAX_CERTS	    8
+#define IKE_MAX_TS	    8
+#define IKE_MAX_CP_ATTRS    64
 #define IKE_MAX_DELETE_SPIS 32
-#define IKE_MAX_FRAGMENTS 32 /* PROTOCOL.md §10 */
-#define IKE_NONCE_MIN 16 /* RFC 7296 §2.10 */
-#define IKE_NONCE_MAX 256
-#define IKE_NONCE_LEN 32 /* what we send */
-#define IKE_KE_MAX 1024 /* MODP-2048 is 256 B; room for 4096-bit */
-#define IKE_ID_MAX 256
-#define IKE_AUTH_DATA_MAX 1024
-#define IKE_COOKIE_MAX 64 /* RFC 7296 §2.6: 1..64 bytes */
-#define IKE_EAP_MAX 16384
-#define IKE_VID_MAX 256
-#define IKE_SPI_LEN 8
-#define IKE_ESP_SPI_LEN 4
-#define IKE_NAT_HASH_LEN 20 /* SHA-1, RFC 7296 §2.23 */
+#define IKE_MAX_FRAGMENTS   32 /* PROTOCOL.md §10 */
+#define IKE_NONCE_MIN	    16 /* RFC 7296 §2.10 */
+#define IKE_NONCE_MAX	    256
+#define IKE_NONCE_LEN	    32	 /* what we send */
+#define IKE_KE_MAX	    1024 /* MODP-2048 is 256 B; room for 4096-bit */
+#define IKE_ID_MAX	    256
+#define IKE_AUTH_DATA_MAX   1024
+#define IKE_COOKIE_MAX	    64 /* RFC 7296 §2.6: 1..64 bytes */
+#define IKE_EAP_MAX	    16384
+#define IKE_VID_MAX	    256
+#define IKE_SPI_LEN	    8
+#define IKE_ESP_SPI_LEN	    4
+#define IKE_NAT_HASH_LEN    20 /* SHA-1, RFC 7296 §2.23 */

@@ -61,7 +61,7 @@ static int get_pld_hdr(struct buf_reader *rd, struct pld_hdr *h, struct buf_read
 	    (r = buf_get_u16(rd, &h->length)) < 0)
 		return r;
 	return h->length < IKE_PLD_HDR_LEN ? -EBADMSG
-					    : buf_get_sub(rd, h->length - IKE_PLD_HDR_LEN, ret_body);
+					   : buf_get_sub(rd, h->length - IKE_PLD_HDR_LEN, ret_body);
 }
 
 static void take_rest(struct buf_reader *rd, struct ike_bytes *ret)
@@ -183,7 +183,8 @@ static int decode_notify(struct buf_reader *body, struct ike_notify *n)
 	int r;
 
 	if ((r = buf_get_u8(body, &n->proto)) < 0 || (r = buf_get_u8(body, &n->spi_size)) < 0 ||
-	    (r = buf_get_u16(body, &n->type)) < 0 || (r = get_bytes(body, n->spi_size, &n->spi)) < 0)
+	    (r = buf_get_u16(body, &n->type)) < 0 ||
+	    (r = get_bytes(body, n->spi_size, &n->spi)) < 0)
 		return r;
 	take_rest(body, &n->data);
 	return 0;
@@ -226,8 +227,8 @@ static int decode_ts(struct buf_reader *body, struct ike_ts_pld *tp)
 		uint16_t len;
 		size_t alen;
 
-		if ((r = buf_get_u8(body, &ts->type)) < 0 || (r = buf_get_u8(body, &ts->ip_proto)) < 0 ||
-		    (r = buf_get_u16(body, &len)) < 0)
+		if ((r = buf_get_u8(body, &ts->type)) < 0 ||
+		    (r = buf_get_u8(body, &ts->ip_proto)) < 0 || (r = buf_get_u16(body, &len)) < 0)
 			return r;
 		if (ts->type == IKE_TS_IPV4_ADDR_RANGE)
 			alen = 4;
@@ -239,8 +240,10 @@ static int decode_ts(struct buf_reader *body, struct ike_ts_pld *tp)
 			return len != 8 + 2 * alen ? -EBADMSG : r;
 		memset(ts->start, 0, sizeof(ts->start));
 		memset(ts->end, 0, sizeof(ts->end));
-		if ((r = buf_get_u16(&sel, &ts->start_port)) < 0 || (r = buf_get_u16(&sel, &ts->end_port)) < 0 ||
-		    (r = buf_get_bytes(&sel, ts->start, alen)) < 0 || (r = buf_get_bytes(&sel, ts->end, alen)) < 0)
+		if ((r = buf_get_u16(&sel, &ts->start_port)) < 0 ||
+		    (r = buf_get_u16(&sel, &ts->end_port)) < 0 ||
+		    (r = buf_get_bytes(&sel, ts->start, alen)) < 0 ||
+		    (r = buf_get_bytes(&sel, ts->end, alen)) < 0)
 			return r;
 	}
 	tp->n = n;
@@ -302,7 +305,8 @@ static int decode_auth(struct buf_reader *body, struct ike_msg *m)
 	uint8_t reserved[3];
 	int r;
 
-	if ((r = buf_get_u8(body, &m->auth.method)) < 0 || (r = buf_get_bytes(body, reserved, 3)) < 0)
+	if ((r = buf_get_u8(body, &m->auth.method)) < 0 ||
+	    (r = buf_get_bytes(body, reserved, 3)) < 0)
 		return r;
 	take_rest(body, &m->auth.data);
 	return m->auth.data.n == 0 || m->auth.data.n > IKE_AUTH_DATA_MAX ? -EBADMSG : 0;
@@ -415,7 +419,8 @@ static int decode_skf(struct ike_msg *m, const struct pld_hdr *h, struct buf_rea
 {
 	int r;
 
-	if ((r = buf_get_u16(body, &m->sk.frag_num)) < 0 || (r = buf_get_u16(body, &m->sk.frag_total)) < 0)
+	if ((r = buf_get_u16(body, &m->sk.frag_num)) < 0 ||
+	    (r = buf_get_u16(body, &m->sk.frag_total)) < 0)
 		return r;
 	if (m->sk.frag_num == 0 || m->sk.frag_num > m->sk.frag_total)
 		return -EBADMSG;

@@ -107,7 +107,7 @@ struct ike_id_pld {
 
 /* RFC 7296 §3.14 / RFC 7383 §2.5: where the encrypted body sits in the message */
 struct ike_sk_pld {
-	uint8_t next; /* first inner payload type (SKF: 0 beyond fragment 1) */
+	uint8_t next;	   /* first inner payload type (SKF: 0 beyond fragment 1) */
 	uint16_t frag_num; /* SKF only */
 	uint16_t frag_total;
 	size_t aad_len; /* offset of the body: header through the SK/SKF payload header */

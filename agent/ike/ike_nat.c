@@ -5,7 +5,8 @@
 #include <string.h>
 
 /* SHA-1(SPIi | SPIr | IP | port); SPIr is zero in the IKE_SA_INIT request */
-int ike_nat_hash(uint64_t spi_i, uint64_t spi_r, const struct ike_addr *a, uint8_t ret[IKE_NAT_HASH_LEN])
+int ike_nat_hash(uint64_t spi_i, uint64_t spi_r, const struct ike_addr *a,
+		 uint8_t ret[IKE_NAT_HASH_LEN])
 {
 	uint8_t in[8 + 8 + 16 + 2];
 	size_t alen = a->family == AF_INET6 ? 16 : 4;

@@ -14,8 +14,8 @@ static void set_ids(uint16_t *dst, uint8_t *n, const uint16_t *src, uint8_t coun
 
 void ike_policy_client_default(struct ike_policy *ret)
 {
-	static const uint16_t prf[] = { 7, 6, 5 }, dh[] = { 19, 20, 21, 31, 14 };
-	static const uint16_t ike_integ[] = { 14, 13, 12 }, esp_integ[] = { 13, 14, 12 };
+	static const uint16_t prf[] = {7, 6, 5}, dh[] = {19, 20, 21, 31, 14};
+	static const uint16_t ike_integ[] = {14, 13, 12}, esp_integ[] = {13, 14, 12};
 
 	memset(ret, 0, sizeof(*ret));
 	ret->n_ike = ret->n_esp = 2;
@@ -35,9 +35,9 @@ void ike_policy_client_default(struct ike_policy *ret)
 void ike_policy_gateway_default(struct ike_policy *ret, bool gcm)
 {
 	/* the technote's "proposal default"; IOS derives PRF 6 from the integrity list too */
-	static const uint16_t integ[] = { 14, 13 }, prf1[] = { 7, 6 }, dh1[] = { 19, 14, 21 };
-	static const uint16_t prf2[] = { 7, 6, 5 }, dh2[] = { 19, 14, 21, 20, 31 };
-	static const uint16_t esp_integ[] = { 13 };
+	static const uint16_t integ[] = {14, 13}, prf1[] = {7, 6}, dh1[] = {19, 14, 21};
+	static const uint16_t prf2[] = {7, 6, 5}, dh2[] = {19, 14, 21, 20, 31};
+	static const uint16_t esp_integ[] = {13};
 
 	memset(ret, 0, sizeof(*ret));
 	ret->ike[0].encr = IKE_ENCR_AES_CBC;
@@ -63,7 +63,7 @@ void ike_policy_gateway_default(struct ike_policy *ret, bool gcm)
 static void add_t(struct ike_proposal *p, uint8_t type, uint16_t id, uint16_t keylen)
 {
 	if (p->n_transforms < IKE_MAX_TRANSFORMS)
-		p->t[p->n_transforms++] = (struct ike_transform){ type, id, keylen };
+		p->t[p->n_transforms++] = (struct ike_transform){type, id, keylen};
 }
 
 void ike_policy_proposals(const struct ike_policy *pol, uint8_t proto, const uint8_t *spi,
@@ -117,7 +117,9 @@ static int pick(const struct ike_proposal *p, uint8_t type, const uint16_t *ids,
 {
 	if (n == 0) {
 		*ret = 0;
-		return has_type(p, type) && !(type == IKE_TRANSFORM_INTEG && offers(p, type, 0, 0)) ? -ENOENT : 0;
+		return has_type(p, type) && !(type == IKE_TRANSFORM_INTEG && offers(p, type, 0, 0))
+			       ? -ENOENT
+			       : 0;
 	}
 	for (uint8_t i = 0; i < n; i++)
 		if (offers(p, type, ids[i], 0)) {
@@ -131,7 +133,7 @@ static int pick(const struct ike_proposal *p, uint8_t type, const uint16_t *ids,
 static int match(const struct ike_suite_policy *sp, uint8_t proto, const struct ike_proposal *p,
 		 uint16_t ke_group, struct ike_crypto_suite *ret)
 {
-	struct ike_crypto_suite s = { .encr = sp->encr, .encr_key_bits = sp->encr_keylen };
+	struct ike_crypto_suite s = {.encr = sp->encr, .encr_key_bits = sp->encr_keylen};
 
 	if (p->proto != proto || !offers(p, IKE_TRANSFORM_ENCR, sp->encr, sp->encr_keylen))
 		return -ENOENT;
@@ -139,7 +141,8 @@ static int match(const struct ike_suite_policy *sp, uint8_t proto, const struct 
 		return -ENOENT;
 	if (proto == IKE_PROTO_ESP) {
 		/* ESN 0 only; no PFS (PROTOCOL.md §3) */
-		if (has_type(p, IKE_TRANSFORM_ESN) && !offers(p, IKE_TRANSFORM_ESN, IKE_ESN_NONE, 0))
+		if (has_type(p, IKE_TRANSFORM_ESN) &&
+		    !offers(p, IKE_TRANSFORM_ESN, IKE_ESN_NONE, 0))
 			return -ENOENT;
 		*ret = s;
 		return 0;
@@ -156,7 +159,8 @@ static int match(const struct ike_suite_policy *sp, uint8_t proto, const struct 
 }
 
 int ike_policy_select(const struct ike_policy *pol, uint8_t proto, const struct ike_sa_pld *offered,
-		      uint16_t ke_group, struct ike_crypto_suite *ret, const struct ike_proposal **ret_p)
+		      uint16_t ke_group, struct ike_crypto_suite *ret,
+		      const struct ike_proposal **ret_p)
 {
 	const struct ike_suite_policy *sp = proto == IKE_PROTO_IKE ? pol->ike : pol->esp;
 	uint8_t n = proto == IKE_PROTO_IKE ? pol->n_ike : pol->n_esp;
@@ -189,7 +193,7 @@ int ike_policy_accept(const struct ike_policy *pol, uint8_t proto, const struct 
 	const struct ike_suite_policy *sp = proto == IKE_PROTO_IKE ? pol->ike : pol->esp;
 	uint8_t n = proto == IKE_PROTO_IKE ? pol->n_ike : pol->n_esp;
 	const struct ike_proposal *p;
-	struct ike_crypto_suite s = { 0 };
+	struct ike_crypto_suite s = {0};
 
 	if (chosen->n != 1 || chosen->p[0].proto != proto)
 		return -EPROTO;
@@ -213,8 +217,8 @@ int ike_policy_accept(const struct ike_policy *pol, uint8_t proto, const struct 
 			continue;
 		if ((s.integ || sp[i].n_integ) && !in_list(s.integ, sp[i].integ, sp[i].n_integ))
 			continue;
-		if (proto == IKE_PROTO_IKE &&
-		    (!in_list(s.prf, sp[i].prf, sp[i].n_prf) || !in_list(s.dh, sp[i].dh, sp[i].n_dh)))
+		if (proto == IKE_PROTO_IKE && (!in_list(s.prf, sp[i].prf, sp[i].n_prf) ||
+					       !in_list(s.dh, sp[i].dh, sp[i].n_dh)))
 			continue;
 		*ret = s;
 		*ret_p = p;
@@ -223,8 +227,8 @@ int ike_policy_accept(const struct ike_policy *pol, uint8_t proto, const struct 
 	return -EPROTO;
 }
 
-void ike_policy_answer(const struct ike_crypto_suite *s, uint8_t proto, uint8_t num, const uint8_t *spi,
-		       uint8_t spi_size, struct ike_proposal *ret)
+void ike_policy_answer(const struct ike_crypto_suite *s, uint8_t proto, uint8_t num,
+		       const uint8_t *spi, uint8_t spi_size, struct ike_proposal *ret)
 {
 	memset(ret, 0, sizeof(*ret));
 	ret->num = num;

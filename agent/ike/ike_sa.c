@@ -24,7 +24,8 @@ struct ike_sa *ike_sa_new(struct ike *ike, enum ike_role role, usec_t now)
 	/* RFC 7296 §2.6: non-zero and unique here, so it names the SA in this context */
 	while (spi == 0 || ike_sa_find(ike, spi)) {
 		if (rng_bytes(ike->rng, &spi, sizeof(spi)) < 0)
-			spi = 0x5a5a5a5a00000000ULL | (uint64_t)(uintptr_t)sa; /* rng broken: still unique */
+			spi = 0x5a5a5a5a00000000ULL |
+			      (uint64_t)(uintptr_t)sa; /* rng broken: still unique */
 	}
 	if (role == IKE_ROLE_INITIATOR)
 		sa->spi_i = spi;
@@ -51,13 +52,16 @@ struct ike_sa *ike_sa_find(const struct ike *ike, uint64_t local_spi)
 	return NULL;
 }
 
-struct ike_sa *ike_sa_find_init(const struct ike *ike, uint64_t spi_i, const struct ike_addr *remote)
+struct ike_sa *ike_sa_find_init(const struct ike *ike, uint64_t spi_i,
+				const struct ike_addr *remote)
 {
 	for (struct ike_sa *sa = ike->sas; sa; sa = sa->next)
 		if (sa->role == IKE_ROLE_RESPONDER && sa->spi_i == spi_i &&
-		    sa->path.remote.family == remote->family && sa->path.remote.port == remote->port &&
+		    sa->path.remote.family == remote->family &&
+		    sa->path.remote.port == remote->port &&
 		    memcmp(&sa->path.remote.v6, &remote->v6,
-			   remote->family == AF_INET ? sizeof(struct in_addr) : sizeof(struct in6_addr)) == 0)
+			   remote->family == AF_INET ? sizeof(struct in_addr)
+						     : sizeof(struct in6_addr)) == 0)
 			return sa;
 	return NULL;
 }
@@ -202,7 +206,8 @@ int ike_sa_eap_reply(struct ike *ike, uint64_t spi, usec_t now, const uint8_t *e
 
 	if (!sa)
 		return -ENOENT;
-	if (sa->role != IKE_ROLE_INITIATOR || sa->state != IKE_SA_STATE_EAP || n < 4 || n > IKE_EAP_MAX)
+	if (sa->role != IKE_ROLE_INITIATOR || sa->state != IKE_SA_STATE_EAP || n < 4 ||
+	    n > IKE_EAP_MAX)
 		return -EINVAL;
 	return ike_xchg_auth_eap_reply(sa, eap, n, now);
 }

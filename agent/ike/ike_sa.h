@@ -12,16 +12,16 @@
 #include "ike/ike_msg.h"
 
 /* RFC 7296 §2.1: retransmission; PROTOCOL.md §11 */
-#define IKE_RETRANS_BASE (500 * USEC_PER_MSEC)
-#define IKE_RETRANS_CAP (8 * USEC_PER_SEC)
-#define IKE_RETRANS_TRIES 6
-#define IKE_DPD_DEFAULT (30 * USEC_PER_SEC)
-#define IKE_FRAG_MTU_DEFAULT 1280
-#define IKE_FRAG_TIMEOUT (30 * USEC_PER_SEC)
-#define IKE_HALF_OPEN_TIMEOUT (120 * USEC_PER_SEC)
-#define IKE_LIFETIME_DEFAULT 86400
+#define IKE_RETRANS_BASE	   (500 * USEC_PER_MSEC)
+#define IKE_RETRANS_CAP		   (8 * USEC_PER_SEC)
+#define IKE_RETRANS_TRIES	   6
+#define IKE_DPD_DEFAULT		   (30 * USEC_PER_SEC)
+#define IKE_FRAG_MTU_DEFAULT	   1280
+#define IKE_FRAG_TIMEOUT	   (30 * USEC_PER_SEC)
+#define IKE_HALF_OPEN_TIMEOUT	   (120 * USEC_PER_SEC)
+#define IKE_LIFETIME_DEFAULT	   86400
 #define IKE_CHILD_LIFETIME_DEFAULT 3600
-#define IKE_REKEYED_LINGER (60 * USEC_PER_SEC)
+#define IKE_REKEYED_LINGER	   (60 * USEC_PER_SEC)
 
 /* One message as datagrams (fragments), each without the non-ESP marker. */
 struct ike_pkts {
@@ -59,7 +59,7 @@ struct ike_frag_rx {
 	uint32_t msg_id;
 	uint16_t frag_id; /* Cisco */
 	uint16_t total; /* RFC 7383: Total Fragments; Cisco: number of the last one, 0 = unknown */
-	uint8_t first_next; /* RFC 7383: fragment 1's Next Payload */
+	uint8_t first_next;		      /* RFC 7383: fragment 1's Next Payload */
 	uint8_t *part[IKE_MAX_FRAGMENTS + 1]; /* by number; decrypted (7383) or raw chunk (Cisco) */
 	size_t part_len[IKE_MAX_FRAGMENTS + 1];
 	size_t bytes;
@@ -68,7 +68,7 @@ struct ike_frag_rx {
 
 /* Child SA negotiation state carried across IKE_AUTH or CREATE_CHILD_SA. */
 struct ike_child_neg {
-	uint32_t spi_in; /* ours */
+	uint32_t spi_in;  /* ours */
 	uint32_t spi_out; /* the peer's */
 	struct ike_crypto_suite suite;
 	struct ike_ts tsi, tsr;
@@ -109,7 +109,7 @@ struct ike_sa {
 	uint32_t peer_req_id; /* the peer's next expected request */
 	struct ike_req req;
 	enum ike_req_kind last_answered; /* kind of the request the last response answered */
-	struct ike_pkts reply; /* our last response, for a retransmitted request */
+	struct ike_pkts reply;		 /* our last response, for a retransmitted request */
 	uint32_t reply_id;
 	bool reply_valid;
 	uint16_t cisco_frag_id;
@@ -129,14 +129,14 @@ struct ike_sa {
 
 	/* configuration payload */
 	struct ike_cfg cp_req; /* initiator: what to ask; responder: what was asked */
-	bool cp_requested; /* responder: a CFG_REQUEST came */
+	bool cp_requested;     /* responder: a CFG_REQUEST came */
 	struct ike_cfg cp_reply;
 
 	/* the Child SA */
 	struct ike_child_neg child;
 	struct ike_child_neg child_new; /* a rekey in progress */
 	struct ike_child_neg child_old; /* replaced by the last rekey, until its Delete */
-	uint8_t child_prop_num; /* responder: the proposal number to answer with */
+	uint8_t child_prop_num;		/* responder: the proposal number to answer with */
 	struct ike_dh *child_dh;
 	uint8_t child_nonce[IKE_NONCE_MAX];
 	size_t child_nonce_len;
@@ -144,9 +144,9 @@ struct ike_sa {
 	bool eap_started; /* responder: the first EAP request went out with IDr/CERT/AUTH */
 
 	/* IKE SA rekey: ike_xchg_rekey.c */
-	bool rekeyed_away; /* a successor took over; this SA only waits for its Delete */
+	bool rekeyed_away;   /* a successor took over; this SA only waits for its Delete */
 	uint64_t rekey_next; /* our rekey in flight: the successor's local SPI */
-	usec_t gone_at; /* rekeyed_away: forgotten silently by then at the latest */
+	usec_t gone_at;	     /* rekeyed_away: forgotten silently by then at the latest */
 
 	/* initiator settings */
 	struct ike_initiator_config icfg;
@@ -181,7 +181,8 @@ uint64_t ike_sa_local_spi(const struct ike_sa *sa);
 /* ike_sa.c */
 struct ike_sa *ike_sa_new(struct ike *ike, enum ike_role role, usec_t now);
 struct ike_sa *ike_sa_find(const struct ike *ike, uint64_t local_spi);
-struct ike_sa *ike_sa_find_init(const struct ike *ike, uint64_t spi_i, const struct ike_addr *remote);
+struct ike_sa *ike_sa_find_init(const struct ike *ike, uint64_t spi_i,
+				const struct ike_addr *remote);
 int ike_sa_set_state(struct ike_sa *sa, enum ike_sa_state state);
 /* Emits FAILED/DELETED/DEAD and frees the SA. */
 void ike_sa_close(struct ike_sa *sa, enum ike_action_type why, int error, uint16_t notify);
@@ -239,9 +240,9 @@ int ike_xchg_child_process_request(struct ike_sa *sa, struct ike_msg *m, usec_t 
 int ike_xchg_child_process_response(struct ike_sa *sa, struct ike_msg *m, usec_t now);
 /* Child keys from SK_d for the negotiated child (IKE_AUTH or rekey) into an action's child. */
 /* initiator: we started the exchange that made it (IKE_AUTH: the IKE SA's initiator). */
-int ike_xchg_child_keys(struct ike_sa *sa, const struct ike_child_neg *neg, const struct secret *g_ir,
-			const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len,
-			bool initiator, struct ike_child *ret);
+int ike_xchg_child_keys(struct ike_sa *sa, const struct ike_child_neg *neg,
+			const struct secret *g_ir, const uint8_t *ni, size_t ni_len,
+			const uint8_t *nr, size_t nr_len, bool initiator, struct ike_child *ret);
 
 /* ike_xchg_rekey.c */
 int ike_xchg_rekey_start(struct ike_sa *sa, usec_t now);
@@ -255,13 +256,14 @@ void ike_policy_proposals(const struct ike_policy *pol, uint8_t proto, const uin
 /* Responder choice (PROTOCOL.md §3). -ENOENT: NO_PROPOSAL_CHOSEN; -EAGAIN: *ret_dh is the
  * group to ask for in INVALID_KE_PAYLOAD. */
 int ike_policy_select(const struct ike_policy *pol, uint8_t proto, const struct ike_sa_pld *offered,
-		      uint16_t ke_group, struct ike_crypto_suite *ret, const struct ike_proposal **ret_p);
+		      uint16_t ke_group, struct ike_crypto_suite *ret,
+		      const struct ike_proposal **ret_p);
 /* Initiator check of the responder's single proposal against what we offered. */
 int ike_policy_accept(const struct ike_policy *pol, uint8_t proto, const struct ike_sa_pld *chosen,
 		      struct ike_crypto_suite *ret, const struct ike_proposal **ret_p);
 /* The one-proposal answer. */
-void ike_policy_answer(const struct ike_crypto_suite *s, uint8_t proto, uint8_t num, const uint8_t *spi,
-		       uint8_t spi_size, struct ike_proposal *ret);
+void ike_policy_answer(const struct ike_crypto_suite *s, uint8_t proto, uint8_t num,
+		       const uint8_t *spi, uint8_t spi_size, struct ike_proposal *ret);
 
 /* ike_cfg.c */
 int ike_cfg_build_request(struct ike_msg_build *b, const struct ike_cfg *req, bool token);
@@ -271,7 +273,8 @@ void ike_cfg_parse(const struct ike_cp_pld *cp, struct ike_cfg *ret);
 void ike_cfg_parse_request(const struct ike_cp_pld *cp, struct ike_cfg *ret);
 
 /* ike_nat.c */
-int ike_nat_hash(uint64_t spi_i, uint64_t spi_r, const struct ike_addr *a, uint8_t ret[IKE_NAT_HASH_LEN]);
+int ike_nat_hash(uint64_t spi_i, uint64_t spi_r, const struct ike_addr *a,
+		 uint8_t ret[IKE_NAT_HASH_LEN]);
 
 /* ike_timers.c */
 void ike_timers_request_sent(struct ike_sa *sa, usec_t now);

@@ -63,7 +63,8 @@ void ike_timers_rx(struct ike_sa *sa, usec_t now)
 
 void ike_timers_child_installed(struct ike_sa *sa, usec_t now)
 {
-	uint64_t life = sa->icfg.child_lifetime_s ? sa->icfg.child_lifetime_s : IKE_CHILD_LIFETIME_DEFAULT;
+	uint64_t life =
+		sa->icfg.child_lifetime_s ? sa->icfg.child_lifetime_s : IKE_CHILD_LIFETIME_DEFAULT;
 	uint32_t jitter = 50;
 
 	sa->child_rekey_at = USEC_INFINITY;
@@ -97,8 +98,8 @@ static usec_t dpd_interval(const struct ike_sa *sa)
 
 static usec_t dpd_deadline(const struct ike_sa *sa)
 {
-	if (sa->state != IKE_SA_STATE_ESTABLISHED || sa->req.kind != IKE_REQ_NONE || !dpd_interval(sa) ||
-	    sa->rekeyed_away)
+	if (sa->state != IKE_SA_STATE_ESTABLISHED || sa->req.kind != IKE_REQ_NONE ||
+	    !dpd_interval(sa) || sa->rekeyed_away)
 		return USEC_INFINITY;
 	return sa->last_rx + dpd_interval(sa);
 }
@@ -113,14 +114,16 @@ static usec_t half_open_deadline(const struct ike_sa *sa)
 
 static usec_t rekey_deadline(const struct ike_sa *sa)
 {
-	if (sa->state != IKE_SA_STATE_ESTABLISHED || sa->req.kind != IKE_REQ_NONE || sa->rekeyed_away)
+	if (sa->state != IKE_SA_STATE_ESTABLISHED || sa->req.kind != IKE_REQ_NONE ||
+	    sa->rekeyed_away)
 		return USEC_INFINITY;
 	return sa->child_rekey_at;
 }
 
 static usec_t ike_rekey_deadline(const struct ike_sa *sa)
 {
-	if (sa->state != IKE_SA_STATE_ESTABLISHED || sa->req.kind != IKE_REQ_NONE || sa->rekeyed_away)
+	if (sa->state != IKE_SA_STATE_ESTABLISHED || sa->req.kind != IKE_REQ_NONE ||
+	    sa->rekeyed_away)
 		return USEC_INFINITY;
 	return sa->ike_rekey_at;
 }
@@ -177,15 +180,16 @@ void ike_timers_run(struct ike_sa *sa, usec_t now)
 	if (run_retransmit(sa, now))
 		return;
 	if (half_open_deadline(sa) <= now) {
-		log_debug("ike %016llx/%016llx: half-open SA timed out", (unsigned long long)sa->spi_i,
-			  (unsigned long long)sa->spi_r);
+		log_debug("ike %016llx/%016llx: half-open SA timed out",
+			  (unsigned long long)sa->spi_i, (unsigned long long)sa->spi_r);
 		ike_sa_close(sa, IKE_ACTION_FAILED, -ETIMEDOUT, 0);
 		return;
 	}
 	if (sa->frag.active && sa->frag.started + IKE_FRAG_TIMEOUT <= now)
 		ike_frag_rx_clear(&sa->frag);
 	if (dpd_deadline(sa) <= now && ike_xchg_info_dpd(sa, now) < 0)
-		log_debug("ike %016llx: DPD request not sent", (unsigned long long)ike_sa_local_spi(sa));
+		log_debug("ike %016llx: DPD request not sent",
+			  (unsigned long long)ike_sa_local_spi(sa));
 	if (sa->gone_at <= now) {
 		ike_sa_destroy(sa); /* rekeyed away and never deleted by the peer */
 		return;

@@ -28,7 +28,8 @@ void ike_wire_emit(struct ike *ike, uint64_t sa_spi, const struct ike_dgram *pat
 void ike_wire_resend(struct ike_sa *sa, const struct ike_pkts *pk)
 {
 	for (uint8_t i = 0; i < pk->count; i++) {
-		ike_wire_emit(sa->ike, ike_sa_local_spi(sa), &sa->path, sa->natt, pk->p[i], pk->n[i]);
+		ike_wire_emit(sa->ike, ike_sa_local_spi(sa), &sa->path, sa->natt, pk->p[i],
+			      pk->n[i]);
 		sa->tx_packets++;
 	}
 }
@@ -42,11 +43,16 @@ static uint8_t hdr_flags(const struct ike_sa *sa, bool response)
 
 /* Header plus the SK/SKF payload header, with final lengths; the body is zeroed. */
 static uint8_t *frame(const struct ike_sa *sa, uint8_t exchange, uint32_t msg_id, bool response,
-		      uint8_t pld, uint8_t next, const uint16_t *frag, size_t body_len, size_t *ret_len)
+		      uint8_t pld, uint8_t next, const uint16_t *frag, size_t body_len,
+		      size_t *ret_len)
 {
-	struct ike_hdr h = { .spi_i = sa->spi_i, .spi_r = sa->spi_r, .next_payload = pld,
-			     .version = IKE_VERSION_2, .exchange = exchange,
-			     .flags = hdr_flags(sa, response), .msg_id = msg_id };
+	struct ike_hdr h = {.spi_i = sa->spi_i,
+			    .spi_r = sa->spi_r,
+			    .next_payload = pld,
+			    .version = IKE_VERSION_2,
+			    .exchange = exchange,
+			    .flags = hdr_flags(sa, response),
+			    .msg_id = msg_id};
 	size_t pld_len = IKE_PLD_HDR_LEN + (frag ? 4 : 0) + body_len;
 	struct buf_writer wr;
 
@@ -94,7 +100,8 @@ static int seal(struct ike_sa *sa, uint8_t exchange, uint32_t msg_id, bool respo
 /* What of the datagram limit is left for the IKE message (IP, UDP, marker). */
 static size_t room(const struct ike_sa *sa)
 {
-	size_t mtu = sa->ike->role == IKE_ROLE_INITIATOR ? sa->icfg.frag_mtu : sa->ike->rcfg.frag_mtu;
+	size_t mtu =
+		sa->ike->role == IKE_ROLE_INITIATOR ? sa->icfg.frag_mtu : sa->ike->rcfg.frag_mtu;
 	size_t over = (sa->path.remote.family == AF_INET6 ? 40 : 20) + 8 + (sa->natt ? 4 : 0);
 
 	return mtu > over + 256 ? mtu - over : 256;
@@ -113,7 +120,7 @@ static int seal_skf(struct ike_sa *sa, uint8_t exchange, uint32_t msg_id, bool r
 	if (total > IKE_MAX_FRAGMENTS)
 		return -EMSGSIZE;
 	for (size_t i = 0; i < total; i++) {
-		uint16_t frag[2] = { (uint16_t)(i + 1), (uint16_t)total };
+		uint16_t frag[2] = {(uint16_t)(i + 1), (uint16_t)total};
 		size_t off = i * chunk, n = plain_len - off < chunk ? plain_len - off : chunk;
 
 		if ((r = seal(sa, exchange, msg_id, response, IKE_PLD_SKF, i == 0 ? first : 0, frag,
@@ -156,7 +163,7 @@ static int protect(struct ike_sa *sa, uint8_t exchange, uint32_t msg_id, bool re
 	uint8_t *plain = NULL;
 	size_t plain_len = 0;
 	uint8_t first = inner->first;
-	struct ike_pkts whole = { 0 };
+	struct ike_pkts whole = {0};
 	int r;
 
 	inner->wr.sensitive = true;
@@ -165,7 +172,8 @@ static int protect(struct ike_sa *sa, uint8_t exchange, uint32_t msg_id, bool re
 	memset(out, 0, sizeof(*out));
 	if (!plain) /* an empty SK{} (DPD): the sealer wants a pointer even for 0 bytes */
 		plain = xcalloc(1, 1);
-	if ((r = seal(sa, exchange, msg_id, response, IKE_PLD_SK, first, NULL, plain, plain_len, &whole)) < 0)
+	if ((r = seal(sa, exchange, msg_id, response, IKE_PLD_SK, first, NULL, plain, plain_len,
+		      &whole)) < 0)
 		goto out;
 	if (whole.n[0] <= room(sa) || (!sa->peer_frag_rfc && !sa->peer_frag_cisco)) {
 		*out = whole;
@@ -313,7 +321,8 @@ static int open_skf(struct ike_sa *sa, struct ike_msg *m, const uint8_t *p, usec
 		return r;
 	if (m->sk.frag_num == 1)
 		sa->frag.first_next = m->sk.next;
-	r = frag_store(sa, false, m->hdr.msg_id, 0, m->sk.frag_num, m->sk.frag_total, plain, len, now);
+	r = frag_store(sa, false, m->hdr.msg_id, 0, m->sk.frag_num, m->sk.frag_total, plain, len,
+		       now);
 	if (r <= 0)
 		return r == 0 ? -EINPROGRESS : r;
 	*ret_first = sa->frag.first_next;
@@ -324,7 +333,8 @@ static int open_skf(struct ike_sa *sa, struct ike_msg *m, const uint8_t *p, usec
 
 static bool request_is_retransmit(struct ike_sa *sa, const struct ike_msg *m)
 {
-	if (!sa->reply_valid || m->hdr.msg_id != sa->reply_id || m->hdr.msg_id + 1 != sa->peer_req_id)
+	if (!sa->reply_valid || m->hdr.msg_id != sa->reply_id ||
+	    m->hdr.msg_id + 1 != sa->peer_req_id)
 		return false;
 	/* RFC 7383 §2.6.1: answer a fragmented retransmission once, on its first fragment */
 	return !(m->has & IKE_HAS_SKF) || m->sk.frag_num == 1;
@@ -340,7 +350,8 @@ static int check_window(struct ike_sa *sa, const struct ike_msg *m, const struct
 	}
 	if (request_is_retransmit(sa, m)) {
 		log_debug("ike %016llx/%016llx: retransmitted request %u, resending the reply",
-			  (unsigned long long)sa->spi_i, (unsigned long long)sa->spi_r, m->hdr.msg_id);
+			  (unsigned long long)sa->spi_i, (unsigned long long)sa->spi_r,
+			  m->hdr.msg_id);
 		ike_wire_resend(sa, &sa->reply);
 		return 0;
 	}
@@ -357,7 +368,8 @@ static int dispatch(struct ike_sa *sa, struct ike_msg *m, usec_t now)
 			return ike_xchg_auth_process_response(sa, m, now);
 		if (m->hdr.exchange == IKE_EXCHANGE_INFORMATIONAL)
 			return ike_xchg_info_process_response(sa, m, now);
-		if (m->hdr.exchange == IKE_EXCHANGE_CREATE_CHILD_SA && sa->last_answered == IKE_REQ_IKE_REKEY)
+		if (m->hdr.exchange == IKE_EXCHANGE_CREATE_CHILD_SA &&
+		    sa->last_answered == IKE_REQ_IKE_REKEY)
 			return ike_xchg_rekey_process_response(sa, m, now);
 		if (m->hdr.exchange == IKE_EXCHANGE_CREATE_CHILD_SA)
 			return ike_xchg_child_process_response(sa, m, now);
@@ -371,7 +383,8 @@ static int dispatch(struct ike_sa *sa, struct ike_msg *m, usec_t now)
 		int r;
 
 		ike_msg_build_init_inner(&b);
-		(void)ike_msg_build_notify(&b, 0, NULL, 0, IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD, &type, 1);
+		(void)ike_msg_build_notify(&b, 0, NULL, 0, IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD,
+					   &type, 1);
 		r = ike_wire_send_response(sa, m->hdr.exchange, m->hdr.msg_id, &b);
 		ike_msg_build_done(&b);
 		return r;
@@ -411,7 +424,8 @@ static int input_sa(struct ike_sa *sa, usec_t now, const struct ike_dgram *dgram
 	if (r == 0) {
 		sa->rx_packets++;
 		ike_timers_rx(sa, now);
-		/* RFC 7296 §2.23: follow the peer to the source of its latest authenticated request */
+		/* RFC 7296 §2.23: follow the peer to the source of its latest authenticated request
+		 */
 		if (sa->ike->role == IKE_ROLE_RESPONDER && !(m->hdr.flags & IKE_FLAG_RESPONSE)) {
 			sa->path = *dgram;
 			sa->natt = dgram->local.port == IKE_NATT_PORT;
@@ -423,8 +437,8 @@ static int input_sa(struct ike_sa *sa, usec_t now, const struct ike_dgram *dgram
 	return r;
 }
 
-static int input_cisco(struct ike *ike, struct ike_sa *sa, usec_t now, const struct ike_dgram *dgram,
-		       const struct ike_msg *m)
+static int input_cisco(struct ike *ike, struct ike_sa *sa, usec_t now,
+		       const struct ike_dgram *dgram, const struct ike_msg *m)
 {
 	const struct ike_cisco_frag *f = &m->cisco_frag;
 	uint8_t *all;
@@ -432,8 +446,8 @@ static int input_cisco(struct ike *ike, struct ike_sa *sa, usec_t now, const str
 	int r;
 
 	r = frag_store(sa, true, m->hdr.msg_id, f->frag_id, f->num,
-		       (f->flags & CISCO_FRAG_FLAG_LAST) ? f->num : 0, xmemdup(f->chunk.p, f->chunk.n),
-		       f->chunk.n, now);
+		       (f->flags & CISCO_FRAG_FLAG_LAST) ? f->num : 0,
+		       xmemdup(f->chunk.p, f->chunk.n), f->chunk.n, now);
 	if (r <= 0)
 		return r;
 	all = frag_join(&sa->frag, &len);

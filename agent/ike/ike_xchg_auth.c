@@ -101,8 +101,8 @@ static void put_esp_sa(struct ike_msg_build *b, const struct ike_policy *pol, ui
 
 static void put_ts_all(struct ike_msg_build *b, uint8_t pld, bool v6)
 {
-	static const uint8_t zero[16], ones[16] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-						    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	static const uint8_t zero[16], ones[16] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+						   0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 	struct ike_ts ts[2];
 
 	ike_ts_set_v4(&ts[0], zero, ones);
@@ -166,8 +166,8 @@ out:
 
 static int fail(struct ike_sa *sa, int r, uint16_t notify)
 {
-	log_debug("ike %016llx/%016llx: IKE_AUTH failed (notify %u): %s", (unsigned long long)sa->spi_i,
-		  (unsigned long long)sa->spi_r, notify, err_str(r));
+	log_debug("ike %016llx/%016llx: IKE_AUTH failed (notify %u): %s",
+		  (unsigned long long)sa->spi_i, (unsigned long long)sa->spi_r, notify, err_str(r));
 	ike_sa_close(sa, IKE_ACTION_FAILED, r, notify);
 	return 0;
 }
@@ -193,23 +193,25 @@ static int verify_responder(struct ike_sa *sa, const struct ike_msg *m)
 	if (!(m->has & IKE_HAS_IDR) || !(m->has & IKE_HAS_AUTH) || m->n_certs == 0)
 		return -EACCES;
 	for (uint8_t i = 0; i < m->n_certs; i++)
-		certs[i] = (struct ike_der){ (uint8_t *)m->certs[i].p, m->certs[i].n };
+		certs[i] = (struct ike_der){(uint8_t *)m->certs[i].p, m->certs[i].n};
 	if (!sa->ike->hooks.verify_peer_certs)
 		return -EACCES;
-	if ((r = sa->ike->hooks.verify_peer_certs(sa->ike->hooks_ud, sa->spi_i, certs, m->n_certs)) < 0)
+	if ((r = sa->ike->hooks.verify_peer_certs(sa->ike->hooks_ud, sa->spi_i, certs,
+						  m->n_certs)) < 0)
 		return -EACCES;
 	if ((r = ike_cert_public_key(m->certs[0].p, m->certs[0].n, &sa->peer_key)) < 0)
 		return r;
 	id_from_pld(&sa->idr, &m->idr);
 	auth_input(sa, false, m->idr.body.p, m->idr.body.n, &in);
-	if ((r = ike_auth_verify(&in, sa->peer_key, m->auth.method, m->auth.data.p, m->auth.data.n)) < 0)
+	if ((r = ike_auth_verify(&in, sa->peer_key, m->auth.method, m->auth.data.p,
+				 m->auth.data.n)) < 0)
 		return -EACCES;
 	sa->auth_sign = m->auth.method;
 	return 0;
 }
 
-static void fill_child(struct ike_child *c, const struct ike_child_neg *neg, struct ike_keys_child *k,
-		       bool initiator)
+static void fill_child(struct ike_child *c, const struct ike_child_neg *neg,
+		       struct ike_keys_child *k, bool initiator)
 {
 	c->spi_in = neg->spi_in;
 	c->spi_out = neg->spi_out;
@@ -227,15 +229,15 @@ static void fill_child(struct ike_child *c, const struct ike_child_neg *neg, str
 	memset(k, 0, sizeof(*k));
 }
 
-int ike_xchg_child_keys(struct ike_sa *sa, const struct ike_child_neg *neg, const struct secret *g_ir,
-			const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len,
-			bool initiator, struct ike_child *ret)
+int ike_xchg_child_keys(struct ike_sa *sa, const struct ike_child_neg *neg,
+			const struct secret *g_ir, const uint8_t *ni, size_t ni_len,
+			const uint8_t *nr, size_t nr_len, bool initiator, struct ike_child *ret)
 {
-	struct ike_keys_child k = { 0 };
+	struct ike_keys_child k = {0};
 	int r;
 
-	if ((r = ike_keys_child_derive(&k, sa->suite.prf, sa->keys.sk_d, &neg->suite, g_ir, ni, ni_len,
-				       nr, nr_len)) < 0)
+	if ((r = ike_keys_child_derive(&k, sa->suite.prf, sa->keys.sk_d, &neg->suite, g_ir, ni,
+				       ni_len, nr, nr_len)) < 0)
 		return r;
 	/* RFC 7296 §2.17: the exchange initiator's direction comes first */
 	fill_child(ret, neg, &k, initiator);
@@ -246,22 +248,22 @@ int ike_xchg_child_keys(struct ike_sa *sa, const struct ike_child_neg *neg, cons
 static int established(struct ike_sa *sa, const struct ike_cfg *cfg, usec_t now)
 {
 	struct ike_action *a;
-	struct ike_child child = { 0 };
+	struct ike_child child = {0};
 	int r;
 
 	if ((r = ike_xchg_child_keys(sa, &sa->child, NULL, sa->ni, sa->ni_len, sa->nr, sa->nr_len,
-				       sa->role == IKE_ROLE_INITIATOR, &child)) < 0)
+				     sa->role == IKE_ROLE_INITIATOR, &child)) < 0)
 		return r;
 	if ((r = ike_sa_set_state(sa, IKE_SA_STATE_ESTABLISHED)) < 0) {
-		ike_keys_child_done(&(struct ike_keys_child){ child.encr_in, child.integ_in, child.encr_out,
-							      child.integ_out });
+		ike_keys_child_done(&(struct ike_keys_child){child.encr_in, child.integ_in,
+							     child.encr_out, child.integ_out});
 		return r;
 	}
 	sa->has_child = true;
 	ike_timers_established(sa, now);
 	a = ike_push_action(sa->ike, IKE_ACTION_ESTABLISHED, ike_sa_local_spi(sa));
-	a->established.suite = (struct ike_suite){ sa->suite.encr, sa->suite.encr_key_bits,
-						   sa->suite.integ, sa->suite.prf, sa->suite.dh };
+	a->established.suite = (struct ike_suite){sa->suite.encr, sa->suite.encr_key_bits,
+						  sa->suite.integ, sa->suite.prf, sa->suite.dh};
 	a->established.child = child;
 	ike_cfg_copy(&a->established.cfg, cfg);
 	a->established.idi = sa->idi;
@@ -270,8 +272,9 @@ static int established(struct ike_sa *sa, const struct ike_cfg *cfg, usec_t now)
 	a->established.local_behind_nat = sa->local_behind_nat;
 	a->established.peer_auth = sa->role == IKE_ROLE_INITIATOR ? sa->auth_sign : sa->auth_verify;
 	a->established.eap = sa->eap;
-	log_debug("ike %016llx/%016llx: established, child %08x/%08x", (unsigned long long)sa->spi_i,
-		  (unsigned long long)sa->spi_r, sa->child.spi_in, sa->child.spi_out);
+	log_debug("ike %016llx/%016llx: established, child %08x/%08x",
+		  (unsigned long long)sa->spi_i, (unsigned long long)sa->spi_r, sa->child.spi_in,
+		  sa->child.spi_out);
 	return 0;
 }
 
@@ -281,9 +284,11 @@ static int take_child(struct ike_sa *sa, const struct ike_msg *m)
 	const struct ike_proposal *p;
 	int r;
 
-	if ((m->has & (IKE_HAS_SA | IKE_HAS_TSI | IKE_HAS_TSR)) != (IKE_HAS_SA | IKE_HAS_TSI | IKE_HAS_TSR))
+	if ((m->has & (IKE_HAS_SA | IKE_HAS_TSI | IKE_HAS_TSR)) !=
+	    (IKE_HAS_SA | IKE_HAS_TSI | IKE_HAS_TSR))
 		return -EPROTO;
-	if ((r = ike_policy_accept(&sa->icfg.policy, IKE_PROTO_ESP, &m->sa, &sa->child.suite, &p)) < 0)
+	if ((r = ike_policy_accept(&sa->icfg.policy, IKE_PROTO_ESP, &m->sa, &sa->child.suite, &p)) <
+	    0)
 		return r;
 	if (p->spi_size != 4)
 		return -EPROTO;
@@ -334,7 +339,9 @@ static int initiator_eap(struct ike_sa *sa, const struct ike_msg *m)
 		sa->eap_done = true;
 	if (code == IKE_EAP_CODE_FAILURE) {
 		struct ike *ike = sa->ike;
-		uint16_t notify = ike_msg_notify(m, IKE_N_AUTHENTICATION_FAILED) ? IKE_N_AUTHENTICATION_FAILED : 0;
+		uint16_t notify = ike_msg_notify(m, IKE_N_AUTHENTICATION_FAILED)
+					  ? IKE_N_AUTHENTICATION_FAILED
+					  : 0;
 
 		ike_sa_close(sa, IKE_ACTION_FAILED, -EACCES, notify);
 		/* §6.4: either one alone is a failure; say that EAP said so */
@@ -480,8 +487,8 @@ static int put_signed_id(struct ike_sa *sa, struct ike_msg_build *b)
 		return r;
 	(void)ike_msg_build_id(b, IKE_PLD_IDR, sa->idr.type, sa->idr.data, sa->idr.len);
 	for (size_t i = 0; i < rc->n_certs; i++)
-		(void)ike_msg_build_cert(b, IKE_PLD_CERT, IKE_CERT_X509_SIGNATURE, rc->certs[i].data,
-					 rc->certs[i].len);
+		(void)ike_msg_build_cert(b, IKE_PLD_CERT, IKE_CERT_X509_SIGNATURE,
+					 rc->certs[i].data, rc->certs[i].len);
 	(void)ike_msg_build_auth(b, method, sig, sig_len);
 	sa->auth_sign = method;
 	free(sig);
@@ -513,8 +520,8 @@ static int put_child(struct ike_sa *sa, struct ike_msg_build *b)
 }
 
 /* Authentication passed: CP from the embedder, then the last IKE_AUTH response. */
-static int responder_finish(struct ike_sa *sa, uint32_t msg_id, bool signed_id, const struct ike_msg *m,
-			    usec_t now)
+static int responder_finish(struct ike_sa *sa, uint32_t msg_id, bool signed_id,
+			    const struct ike_msg *m, usec_t now)
 {
 	struct ike_msg_build b;
 	int r;
@@ -559,7 +566,8 @@ static int take_request(struct ike_sa *sa, const struct ike_msg *m, uint16_t *re
 
 	*ret_notify = IKE_N_INVALID_SYNTAX;
 	if ((m->has & (IKE_HAS_IDI | IKE_HAS_SA | IKE_HAS_TSI | IKE_HAS_TSR)) !=
-	    (IKE_HAS_IDI | IKE_HAS_SA | IKE_HAS_TSI | IKE_HAS_TSR) || m->idi.data.n > IKE_ID_MAX)
+		    (IKE_HAS_IDI | IKE_HAS_SA | IKE_HAS_TSI | IKE_HAS_TSR) ||
+	    m->idi.data.n > IKE_ID_MAX)
 		return -EBADMSG;
 	id_from_pld(&sa->idi, &m->idi);
 	if (m->has & IKE_HAS_CP && m->cp.cfg_type == IKE_CFG_REQUEST) {
@@ -567,13 +575,15 @@ static int take_request(struct ike_sa *sa, const struct ike_msg *m, uint16_t *re
 		ike_cfg_parse_request(&m->cp, &sa->cp_req);
 	}
 	*ret_notify = IKE_N_NO_PROPOSAL_CHOSEN;
-	if ((r = ike_policy_select(&sa->ike->rcfg.policy, IKE_PROTO_ESP, &m->sa, 0, &sa->child.suite, &p)) < 0 ||
+	if ((r = ike_policy_select(&sa->ike->rcfg.policy, IKE_PROTO_ESP, &m->sa, 0,
+				   &sa->child.suite, &p)) < 0 ||
 	    p->spi_size != 4)
 		return -EPROTO;
 	sa->child_prop_num = p->num;
 	sa->child.spi_out = be32_load(p->spi);
 	*ret_notify = IKE_N_TS_UNACCEPTABLE;
-	if (m->tsi.ts[0].type != IKE_TS_IPV4_ADDR_RANGE || m->tsr.ts[0].type != IKE_TS_IPV4_ADDR_RANGE)
+	if (m->tsi.ts[0].type != IKE_TS_IPV4_ADDR_RANGE ||
+	    m->tsr.ts[0].type != IKE_TS_IPV4_ADDR_RANGE)
 		return -EPROTO;
 	sa->child.tsi = m->tsi.ts[0];
 	sa->child.tsr = m->tsr.ts[0];

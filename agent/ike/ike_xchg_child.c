@@ -67,11 +67,12 @@ static int switch_child(struct ike_sa *sa, const uint8_t *ni, size_t ni_len, con
 			size_t nr_len, bool initiator)
 {
 	struct ike_action *a;
-	struct ike_child child = { 0 };
+	struct ike_child child = {0};
 	int r;
 
 	sa->child_new.valid = true;
-	if ((r = ike_xchg_child_keys(sa, &sa->child_new, NULL, ni, ni_len, nr, nr_len, initiator, &child)) < 0)
+	if ((r = ike_xchg_child_keys(sa, &sa->child_new, NULL, ni, ni_len, nr, nr_len, initiator,
+				     &child)) < 0)
 		return r;
 	a = ike_push_action(sa->ike, IKE_ACTION_CHILD_REKEYED, ike_sa_local_spi(sa));
 	a->child.child = child;
@@ -115,7 +116,8 @@ int ike_xchg_child_process_request(struct ike_sa *sa, struct ike_msg *m, usec_t 
 	    sa->req.kind == IKE_REQ_IKE_REKEY)
 		return respond_error(sa, m->hdr.msg_id, IKE_N_TEMPORARY_FAILURE);
 	/* only Child SA rekeys of our one Child SA; a new IKE SA or extra child is refused */
-	if (!rk || rk->spi.n != 4 || be32_load(rk->spi.p) != sa->child.spi_out || (m->has & IKE_HAS_KE) ||
+	if (!rk || rk->spi.n != 4 || be32_load(rk->spi.p) != sa->child.spi_out ||
+	    (m->has & IKE_HAS_KE) ||
 	    (m->has & (IKE_HAS_SA | IKE_HAS_NONCE | IKE_HAS_TSI | IKE_HAS_TSR)) !=
 		    (IKE_HAS_SA | IKE_HAS_NONCE | IKE_HAS_TSI | IKE_HAS_TSR))
 		return respond_error(sa, m->hdr.msg_id, IKE_N_NO_ADDITIONAL_SAS);
@@ -126,7 +128,8 @@ int ike_xchg_child_process_request(struct ike_sa *sa, struct ike_msg *m, usec_t 
 	sa->child_new.spi_out = be32_load(p->spi);
 	sa->child_new.tsi = sa->child.tsi;
 	sa->child_new.tsr = sa->child.tsr;
-	if ((r = new_spi(sa, &sa->child_new.spi_in)) < 0 || (r = rng_bytes(sa->ike->rng, nr, sizeof(nr))) < 0)
+	if ((r = new_spi(sa, &sa->child_new.spi_in)) < 0 ||
+	    (r = rng_bytes(sa->ike->rng, nr, sizeof(nr))) < 0)
 		return r;
 	be32_store(spi, sa->child_new.spi_in);
 	ike_policy_answer(&sa->child_new.suite, IKE_PROTO_ESP, p->num, spi, 4, &answer);
@@ -169,15 +172,17 @@ int ike_xchg_child_process_response(struct ike_sa *sa, struct ike_msg *m, usec_t
 	    ike_policy_accept(policy(sa), IKE_PROTO_ESP, &m->sa, &sa->child_new.suite, &p) < 0 ||
 	    p->spi_size != 4) {
 		/* the old Child SA keeps working until its hard lifetime; a reconnect follows */
-		log_warning("ike %016llx/%016llx: child rekey refused (notify %u)", (unsigned long long)sa->spi_i,
-			    (unsigned long long)sa->spi_r, err ? err->type : 0);
+		log_warning("ike %016llx/%016llx: child rekey refused (notify %u)",
+			    (unsigned long long)sa->spi_i, (unsigned long long)sa->spi_r,
+			    err ? err->type : 0);
 		ike_timers_rekey_retry(sa, now, false);
 		return 0;
 	}
 	sa->child_new.spi_out = be32_load(p->spi);
 	sa->child_new.tsi = sa->child.tsi;
 	sa->child_new.tsr = sa->child.tsr;
-	if ((r = switch_child(sa, sa->child_nonce, sa->child_nonce_len, m->nonce.p, m->nonce.n, true)) < 0)
+	if ((r = switch_child(sa, sa->child_nonce, sa->child_nonce_len, m->nonce.p, m->nonce.n,
+			      true)) < 0)
 		return r;
 	ike_timers_child_installed(sa, now);
 	return delete_old(sa, now);

@@ -101,8 +101,8 @@ int ike_xchg_info_process_request(struct ike_sa *sa, struct ike_msg *m, usec_t n
 		 * nothing any more. Forget the IKE SA without a Delete(IKE), which would end
 		 * the session (PROTOCOL.md §4.4); the embedder reconnects (reason 104).
 		 */
-		log_debug("ike %016llx/%016llx: the peer deleted the Child SA", (unsigned long long)sa->spi_i,
-			  (unsigned long long)sa->spi_r);
+		log_debug("ike %016llx/%016llx: the peer deleted the Child SA",
+			  (unsigned long long)sa->spi_i, (unsigned long long)sa->spi_r);
 		ike_sa_close(sa, IKE_ACTION_DELETED, 0, 0);
 	}
 	return r;

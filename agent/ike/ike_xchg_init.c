@@ -21,7 +21,8 @@
 
 #define MAX_INIT_RETRIES 3 /* COOKIE and INVALID_KE answers we follow per SA */
 
-static const uint8_t sig_hashes[] = { 0, IKE_HASH_SHA2_256, 0, IKE_HASH_SHA2_384, 0, IKE_HASH_SHA2_512 };
+static const uint8_t sig_hashes[] = {0, IKE_HASH_SHA2_256, 0, IKE_HASH_SHA2_384,
+				     0, IKE_HASH_SHA2_512};
 
 static void put_vid(struct ike_msg_build *b, const uint8_t *v, size_t n)
 {
@@ -39,15 +40,16 @@ static void put_client_vids(struct ike_msg_build *b, const struct ike_initiator_
 		put_vid(b, CISCO_VID_ANYCONNECT_EAP, CISCO_VID_LEN(CISCO_VID_ANYCONNECT_EAP));
 		put_vid(b, CISCO_VID_NGE_LEVEL, CISCO_VID_LEN(CISCO_VID_NGE_LEVEL));
 		if (c->send_strap_vid)
-			put_vid(b, CISCO_VID_ANYCONNECT_STRAP, CISCO_VID_LEN(CISCO_VID_ANYCONNECT_STRAP));
+			put_vid(b, CISCO_VID_ANYCONNECT_STRAP,
+				CISCO_VID_LEN(CISCO_VID_ANYCONNECT_STRAP));
 	}
 	put_vid(b, ANYROAM_VID_TOKEN_ROTATION, CISCO_VID_LEN(ANYROAM_VID_TOKEN_ROTATION));
 }
 
 static int build_request(struct ike_sa *sa, uint8_t **ret, size_t *ret_len)
 {
-	struct ike_hdr h = { .spi_i = sa->spi_i, .exchange = IKE_EXCHANGE_SA_INIT,
-			     .flags = IKE_FLAG_INITIATOR };
+	struct ike_hdr h = {
+		.spi_i = sa->spi_i, .exchange = IKE_EXCHANGE_SA_INIT, .flags = IKE_FLAG_INITIATOR};
 	struct ike_proposal props[IKE_POLICY_MAX_SUITES];
 	uint8_t n_props, src[IKE_NAT_HASH_LEN], dst[IKE_NAT_HASH_LEN];
 	struct ike_msg_build b;
@@ -63,12 +65,14 @@ static int build_request(struct ike_sa *sa, uint8_t **ret, size_t *ret_len)
 		return r;
 	ike_msg_build_init(&b, &h);
 	if (sa->cookie_len) /* RFC 7296 §2.6: the cookie comes first */
-		(void)ike_msg_build_notify(&b, 0, NULL, 0, IKE_N_COOKIE, sa->cookie, sa->cookie_len);
+		(void)ike_msg_build_notify(&b, 0, NULL, 0, IKE_N_COOKIE, sa->cookie,
+					   sa->cookie_len);
 	(void)ike_msg_build_sa(&b, props, n_props);
 	(void)ike_msg_build_ke(&b, sa->ke_group, pub, pub_len);
 	(void)ike_msg_build_nonce(&b, sa->ni, sa->ni_len);
 	(void)ike_msg_build_notify(&b, 0, NULL, 0, IKE_N_NAT_DETECTION_SOURCE_IP, src, sizeof(src));
-	(void)ike_msg_build_notify(&b, 0, NULL, 0, IKE_N_NAT_DETECTION_DESTINATION_IP, dst, sizeof(dst));
+	(void)ike_msg_build_notify(&b, 0, NULL, 0, IKE_N_NAT_DETECTION_DESTINATION_IP, dst,
+				   sizeof(dst));
 	(void)ike_msg_build_notify(&b, 0, NULL, 0, IKE_N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0);
 	(void)ike_msg_build_notify(&b, 0, NULL, 0, IKE_N_SIGNATURE_HASH_ALGORITHMS, sig_hashes,
 				   sizeof(sig_hashes));
@@ -96,7 +100,8 @@ int ike_xchg_init_start(struct ike_sa *sa, usec_t now)
 	sa->ke_group = sa->icfg.ke_group ? sa->icfg.ke_group : IKE_DH_ECP_256;
 	sa->ni_len = IKE_NONCE_LEN;
 	if ((r = ike_dh_new(sa->ke_group, &sa->dh)) < 0 ||
-	    (r = rng_bytes(sa->ike->rng, sa->ni, sa->ni_len)) < 0 || (r = send_request(sa, now)) < 0)
+	    (r = rng_bytes(sa->ike->rng, sa->ni, sa->ni_len)) < 0 ||
+	    (r = send_request(sa, now)) < 0)
 		return r;
 	return ike_sa_set_state(sa, IKE_SA_STATE_INIT_SENT);
 }
@@ -135,10 +140,12 @@ static int nat_detect(struct ike_sa *sa, const struct ike_msg *m, uint64_t spi_r
 		return 0; /* the peer does not do NAT-T: nothing to detect */
 	if ((r = ike_nat_hash(sa->spi_i, spi_r, &sa->path.remote, h)) < 0)
 		return r;
-	sa->peer_behind_nat = ns->data.n != sizeof(h) || CRYPTO_memcmp(ns->data.p, h, sizeof(h)) != 0;
+	sa->peer_behind_nat =
+		ns->data.n != sizeof(h) || CRYPTO_memcmp(ns->data.p, h, sizeof(h)) != 0;
 	if ((r = ike_nat_hash(sa->spi_i, spi_r, &sa->path.local, h)) < 0)
 		return r;
-	sa->local_behind_nat = nd->data.n != sizeof(h) || CRYPTO_memcmp(nd->data.p, h, sizeof(h)) != 0;
+	sa->local_behind_nat =
+		nd->data.n != sizeof(h) || CRYPTO_memcmp(nd->data.p, h, sizeof(h)) != 0;
 	return 0;
 }
 
@@ -149,8 +156,8 @@ static int derive(struct ike_sa *sa, const struct ike_msg *m)
 
 	if ((r = ike_dh_shared(sa->dh, m->ke.data.p, m->ke.data.n, &g_ir)) < 0)
 		return r;
-	if ((r = ike_keys_derive(&sa->keys, &sa->suite, g_ir, sa->ni, sa->ni_len, sa->nr, sa->nr_len,
-				 sa->spi_i, sa->spi_r)) < 0)
+	if ((r = ike_keys_derive(&sa->keys, &sa->suite, g_ir, sa->ni, sa->ni_len, sa->nr,
+				 sa->nr_len, sa->spi_i, sa->spi_r)) < 0)
 		return r;
 	sa->dh = ike_dh_free(sa->dh);
 	return ike_sa_init_sk(sa);
@@ -182,7 +189,8 @@ static int retry(struct ike_sa *sa, const struct ike_msg *m, usec_t now)
 				ours |= sa->icfg.policy.ike[s].dh[i] == group;
 		if (!ours || group == sa->ke_group || !ike_dh_group_supported(group))
 			return -EPROTO;
-		log_debug("ike %016llx: gateway wants DH group %u", (unsigned long long)sa->spi_i, group);
+		log_debug("ike %016llx: gateway wants DH group %u", (unsigned long long)sa->spi_i,
+			  group);
 		sa->ke_group = group;
 		sa->dh = ike_dh_free(sa->dh);
 		if ((r = ike_dh_new(group, &sa->dh)) < 0)
@@ -197,7 +205,8 @@ static int accept_response(struct ike_sa *sa, const struct ike_msg *m, const uin
 	const struct ike_proposal *p;
 	int r;
 
-	if ((m->has & (IKE_HAS_SA | IKE_HAS_KE | IKE_HAS_NONCE)) != (IKE_HAS_SA | IKE_HAS_KE | IKE_HAS_NONCE) ||
+	if ((m->has & (IKE_HAS_SA | IKE_HAS_KE | IKE_HAS_NONCE)) !=
+		    (IKE_HAS_SA | IKE_HAS_KE | IKE_HAS_NONCE) ||
 	    m->hdr.spi_r == 0)
 		return -EBADMSG;
 	if ((r = ike_policy_accept(&sa->icfg.policy, IKE_PROTO_IKE, &m->sa, &sa->suite, &p)) < 0)
@@ -226,7 +235,8 @@ int ike_xchg_init_process_response(struct ike_sa *sa, const struct ike_msg *m, c
 	const struct ike_notify *err;
 	int r;
 
-	if (sa->state != IKE_SA_STATE_INIT_SENT || sa->req.kind != IKE_REQ_SA_INIT || m->hdr.msg_id != 0)
+	if (sa->state != IKE_SA_STATE_INIT_SENT || sa->req.kind != IKE_REQ_SA_INIT ||
+	    m->hdr.msg_id != 0)
 		return -EPROTO;
 	if ((r = retry(sa, m, now)) != 0) {
 		if (r < 0)
@@ -261,8 +271,9 @@ int ike_xchg_init_process_response(struct ike_sa *sa, const struct ike_msg *m, c
 static void answer_notify(struct ike *ike, const struct ike_dgram *dgram, const struct ike_msg *m,
 			  uint16_t type, const void *data, size_t n)
 {
-	struct ike_hdr h = { .spi_i = m->hdr.spi_i, .exchange = IKE_EXCHANGE_SA_INIT,
-			     .flags = IKE_FLAG_RESPONSE };
+	struct ike_hdr h = {.spi_i = m->hdr.spi_i,
+			    .exchange = IKE_EXCHANGE_SA_INIT,
+			    .flags = IKE_FLAG_RESPONSE};
 	struct ike_msg_build b;
 	uint8_t *msg;
 	size_t len;
@@ -270,7 +281,8 @@ static void answer_notify(struct ike *ike, const struct ike_dgram *dgram, const 
 	ike_msg_build_init(&b, &h);
 	(void)ike_msg_build_notify(&b, 0, NULL, 0, type, data, n);
 	if (ike_msg_build_finish(&b, &msg, &len) == 0)
-		ike_wire_send_plain_response(ike, dgram, msg, len, dgram->local.port == IKE_NATT_PORT);
+		ike_wire_send_plain_response(ike, dgram, msg, len,
+					     dgram->local.port == IKE_NATT_PORT);
 	ike_msg_build_done(&b);
 }
 
@@ -280,15 +292,16 @@ static int cookie_for(const struct ike *ike, const struct ike_msg *m, const stru
 {
 	uint8_t spi[8], out[IKE_PRF_MAX_LEN];
 	struct ike_iov iov[3] = {
-		{ m->nonce.p, m->nonce.n },
-		{ &from->v6, from->family == AF_INET6 ? 16 : 4 },
-		{ spi, 8 },
+		{m->nonce.p, m->nonce.n},
+		{&from->v6, from->family == AF_INET6 ? 16 : 4},
+		{spi, 8},
 	};
 	int r;
 
 	be32_store(spi, (uint32_t)(m->hdr.spi_i >> 32));
 	be32_store(spi + 4, (uint32_t)m->hdr.spi_i);
-	if ((r = ike_prf(IKE_PRF_HMAC_SHA2_256, ike->cookie_secret, sizeof(ike->cookie_secret), iov, 3, out)) < 0)
+	if ((r = ike_prf(IKE_PRF_HMAC_SHA2_256, ike->cookie_secret, sizeof(ike->cookie_secret), iov,
+			 3, out)) < 0)
 		return r;
 	ret[0] = 1; /* secret version */
 	memcpy(ret + 1, out, 16);
@@ -325,8 +338,10 @@ static void put_gateway_vids_head(struct ike_msg_build *b)
 static int build_response(struct ike_sa *sa, const struct ike_proposal *chosen, uint8_t **ret,
 			  size_t *ret_len)
 {
-	struct ike_hdr h = { .spi_i = sa->spi_i, .spi_r = sa->spi_r, .exchange = IKE_EXCHANGE_SA_INIT,
-			     .flags = IKE_FLAG_RESPONSE };
+	struct ike_hdr h = {.spi_i = sa->spi_i,
+			    .spi_r = sa->spi_r,
+			    .exchange = IKE_EXCHANGE_SA_INIT,
+			    .flags = IKE_FLAG_RESPONSE};
 	uint8_t src[IKE_NAT_HASH_LEN], dst[IKE_NAT_HASH_LEN];
 	struct ike_proposal answer;
 	struct ike_msg_build b;
@@ -345,14 +360,17 @@ static int build_response(struct ike_sa *sa, const struct ike_proposal *chosen, 
 	(void)ike_msg_build_nonce(&b, sa->nr, sa->nr_len);
 	put_gateway_vids_head(&b);
 	/* §9.2: IOS sends NAT-D with protocol ID 1 */
-	(void)ike_msg_build_notify(&b, IKE_PROTO_IKE, NULL, 0, IKE_N_NAT_DETECTION_SOURCE_IP, src, sizeof(src));
-	(void)ike_msg_build_notify(&b, IKE_PROTO_IKE, NULL, 0, IKE_N_NAT_DETECTION_DESTINATION_IP, dst, sizeof(dst));
+	(void)ike_msg_build_notify(&b, IKE_PROTO_IKE, NULL, 0, IKE_N_NAT_DETECTION_SOURCE_IP, src,
+				   sizeof(src));
+	(void)ike_msg_build_notify(&b, IKE_PROTO_IKE, NULL, 0, IKE_N_NAT_DETECTION_DESTINATION_IP,
+				   dst, sizeof(dst));
 	put_vid(&b, CISCO_VID_FRAGMENTATION, sizeof(CISCO_VID_FRAGMENTATION));
 	if (!sa->ike->rcfg.frag_cisco_only)
-		(void)ike_msg_build_notify(&b, 0, NULL, 0, IKE_N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0);
+		(void)ike_msg_build_notify(&b, 0, NULL, 0, IKE_N_IKEV2_FRAGMENTATION_SUPPORTED,
+					   NULL, 0);
 	if (sa->peer_hashes)
-		(void)ike_msg_build_notify(&b, 0, NULL, 0, IKE_N_SIGNATURE_HASH_ALGORITHMS, sig_hashes,
-					   sizeof(sig_hashes));
+		(void)ike_msg_build_notify(&b, 0, NULL, 0, IKE_N_SIGNATURE_HASH_ALGORITHMS,
+					   sig_hashes, sizeof(sig_hashes));
 	if (sa->peer_token_rotation && sa->ike->rcfg.token_rotation)
 		put_vid(&b, ANYROAM_VID_TOKEN_ROTATION, CISCO_VID_LEN(ANYROAM_VID_TOKEN_ROTATION));
 	r = ike_msg_build_finish(&b, ret, ret_len);
@@ -391,8 +409,10 @@ static int screen(struct ike *ike, const struct ike_dgram *dgram, const struct i
 	int r;
 	uint8_t g[2];
 
-	if ((m->has & (IKE_HAS_SA | IKE_HAS_KE | IKE_HAS_NONCE)) != (IKE_HAS_SA | IKE_HAS_KE | IKE_HAS_NONCE) ||
-	    m->hdr.msg_id != 0 || m->hdr.spi_r != 0 || m->hdr.spi_i == 0 || !(m->hdr.flags & IKE_FLAG_INITIATOR))
+	if ((m->has & (IKE_HAS_SA | IKE_HAS_KE | IKE_HAS_NONCE)) !=
+		    (IKE_HAS_SA | IKE_HAS_KE | IKE_HAS_NONCE) ||
+	    m->hdr.msg_id != 0 || m->hdr.spi_r != 0 || m->hdr.spi_i == 0 ||
+	    !(m->hdr.flags & IKE_FLAG_INITIATOR))
 		return -EBADMSG;
 	if (cookie_check(ike, dgram, m))
 		return 1;
@@ -404,7 +424,8 @@ static int screen(struct ike *ike, const struct ike_dgram *dgram, const struct i
 		return 1;
 	}
 	if (r < 0 || ike_dh_public_len(m->ke.group) != m->ke.data.n) {
-		answer_notify(ike, dgram, m, r < 0 ? IKE_N_NO_PROPOSAL_CHOSEN : IKE_N_INVALID_SYNTAX, NULL, 0);
+		answer_notify(ike, dgram, m,
+			      r < 0 ? IKE_N_NO_PROPOSAL_CHOSEN : IKE_N_INVALID_SYNTAX, NULL, 0);
 		return 1;
 	}
 	return 0;

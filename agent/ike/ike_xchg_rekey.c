@@ -74,8 +74,9 @@ static int derive(struct ike_sa *old, struct ike_sa *sa, struct ike_dh *dh, cons
 
 	if ((r = ike_dh_shared(dh, peer_ke, peer_ke_len, &g_ir)) < 0)
 		return r;
-	if ((r = ike_keys_derive_rekey(&sa->keys, &sa->suite, old->suite.prf, old->keys.sk_d, g_ir, sa->ni,
-				       sa->ni_len, sa->nr, sa->nr_len, sa->spi_i, sa->spi_r)) < 0)
+	if ((r = ike_keys_derive_rekey(&sa->keys, &sa->suite, old->suite.prf, old->keys.sk_d, g_ir,
+				       sa->ni, sa->ni_len, sa->nr, sa->nr_len, sa->spi_i,
+				       sa->spi_r)) < 0)
 		return r;
 	if ((r = ike_sa_init_sk(sa)) < 0)
 		return r;
@@ -89,14 +90,16 @@ static int derive(struct ike_sa *old, struct ike_sa *sa, struct ike_dh *dh, cons
 
 static void announce(struct ike_sa *old, struct ike_sa *sa, usec_t now)
 {
-	struct ike_action *a = ike_push_action(old->ike, IKE_ACTION_IKE_REKEYED, ike_sa_local_spi(old));
+	struct ike_action *a =
+		ike_push_action(old->ike, IKE_ACTION_IKE_REKEYED, ike_sa_local_spi(old));
 
 	a->rekeyed.new_sa = ike_sa_local_spi(sa);
 	old->rekeyed_away = true;
 	old->gone_at = now + IKE_REKEYED_LINGER;
 	old->has_child = false; /* moved to the successor */
 	log_debug("ike %016llx/%016llx: rekeyed to %016llx/%016llx", (unsigned long long)old->spi_i,
-		  (unsigned long long)old->spi_r, (unsigned long long)sa->spi_i, (unsigned long long)sa->spi_r);
+		  (unsigned long long)old->spi_r, (unsigned long long)sa->spi_i,
+		  (unsigned long long)sa->spi_r);
 }
 
 int ike_xchg_rekey_start(struct ike_sa *sa, usec_t now)
@@ -109,7 +112,8 @@ int ike_xchg_rekey_start(struct ike_sa *sa, usec_t now)
 	size_t pub_len;
 	int r;
 
-	if (sa->state != IKE_SA_STATE_ESTABLISHED || sa->req.kind != IKE_REQ_NONE || sa->rekeyed_away)
+	if (sa->state != IKE_SA_STATE_ESTABLISHED || sa->req.kind != IKE_REQ_NONE ||
+	    sa->rekeyed_away)
 		return -EBUSY;
 	/* the successor exists from now on, not yet established, so its SPI is reserved */
 	next = successor(sa, IKE_ROLE_INITIATOR, now);
@@ -146,8 +150,9 @@ int ike_xchg_rekey_process_response(struct ike_sa *sa, struct ike_msg *m, usec_t
 
 	if (!next)
 		return -ENOENT;
-	if (ike_msg_error_notify(m) || (m->has & (IKE_HAS_SA | IKE_HAS_NONCE | IKE_HAS_KE)) !=
-						  (IKE_HAS_SA | IKE_HAS_NONCE | IKE_HAS_KE) ||
+	if (ike_msg_error_notify(m) ||
+	    (m->has & (IKE_HAS_SA | IKE_HAS_NONCE | IKE_HAS_KE)) !=
+		    (IKE_HAS_SA | IKE_HAS_NONCE | IKE_HAS_KE) ||
 	    ike_policy_accept(policy(sa), IKE_PROTO_IKE, &m->sa, &s, &p) < 0 || p->spi_size != 8 ||
 	    s.dh != m->ke.group || s.dh != ike_dh_group(next->dh)) {
 		/* the old SA lives on until its peer or a reconnect replaces it */
@@ -171,7 +176,8 @@ int ike_xchg_rekey_process_response(struct ike_sa *sa, struct ike_msg *m, usec_t
 	return ike_xchg_info_delete(sa, now, true);
 }
 
-static int respond_error(struct ike_sa *sa, uint32_t msg_id, uint16_t type, const void *data, size_t n)
+static int respond_error(struct ike_sa *sa, uint32_t msg_id, uint16_t type, const void *data,
+			 size_t n)
 {
 	struct ike_msg_build b;
 	int r;
@@ -213,7 +219,8 @@ int ike_xchg_rekey_process_request(struct ike_sa *sa, struct ike_msg *m, usec_t 
 	uint8_t g[2];
 	int r;
 
-	if ((m->has & (IKE_HAS_SA | IKE_HAS_NONCE | IKE_HAS_KE)) != (IKE_HAS_SA | IKE_HAS_NONCE | IKE_HAS_KE) ||
+	if ((m->has & (IKE_HAS_SA | IKE_HAS_NONCE | IKE_HAS_KE)) !=
+		    (IKE_HAS_SA | IKE_HAS_NONCE | IKE_HAS_KE) ||
 	    sa->rekeyed_away)
 		return respond_error(sa, m->hdr.msg_id, IKE_N_NO_ADDITIONAL_SAS, NULL, 0);
 	/* a collision with our own rekey: declined, retried later (see ike_xchg_child.c) */
@@ -232,7 +239,8 @@ int ike_xchg_rekey_process_request(struct ike_sa *sa, struct ike_msg *m, usec_t 
 	next->ni_len = m->nonce.n;
 	memcpy(next->ni, m->nonce.p, m->nonce.n);
 	next->nr_len = IKE_NONCE_LEN;
-	if ((r = ike_dh_new(s.dh, &next->dh)) < 0 || (r = rng_bytes(sa->ike->rng, next->nr, next->nr_len)) < 0 ||
+	if ((r = ike_dh_new(s.dh, &next->dh)) < 0 ||
+	    (r = rng_bytes(sa->ike->rng, next->nr, next->nr_len)) < 0 ||
 	    (r = respond(sa, next, m->hdr.msg_id, p->num)) < 0 ||
 	    (r = derive(sa, next, next->dh, m->ke.data.p, m->ke.data.n)) < 0) {
 		ike_sa_destroy(next);

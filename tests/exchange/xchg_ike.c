@@ -31,9 +31,9 @@
 #include "ike/ike_msg.h"
 #include "ike/ike_sa.h"
 
-#define HOST "vpn.example.com"
-#define TOKEN "E0CB21612620F736F899721C620F73BC5237D966436EC70B3EC235375CA3E0B0"
-#define SID "rIUHKccDRiUtFTATwq"
+#define HOST	  "vpn.example.com"
+#define TOKEN	  "E0CB21612620F736F899721C620F73BC5237D966436EC70B3EC235375CA3E0B0"
+#define SID	  "rIUHKccDRiUtFTATwq"
 #define NEW_TOKEN "11112222333344445555666677778888999900001111222233334444555566AA"
 
 /* --- certificates --------------------------------------------------------- */
@@ -49,7 +49,8 @@ static X509 *make_cert(EVP_PKEY *key, EVP_PKEY *signer, X509 *issuer, const char
 	X509_gmtime_adj(X509_getm_notBefore(x), -3600);
 	X509_gmtime_adj(X509_getm_notAfter(x), 86400);
 	X509_set_pubkey(x, key);
-	X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
+	X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
+				   (const unsigned char *)cn, -1, -1, 0);
 	X509_set_issuer_name(x, X509_get_subject_name(issuer ? issuer : x));
 	X509V3_set_ctx(&ctx, issuer ? issuer : x, x, NULL, NULL, 0);
 	ext = X509V3_EXT_conf_nid(NULL, &ctx, ca ? NID_basic_constraints : NID_subject_alt_name,
@@ -127,7 +128,7 @@ struct world {
 	struct eap_server *srv;
 	enum eap_method method;
 	const char *password; /* the user's, as the client types it */
-	bool reject_psk; /* gateway: the session is unknown */
+	bool reject_psk;      /* gateway: the session is unknown */
 	int cert_checks;
 };
 
@@ -154,7 +155,7 @@ static int verify_certs(void *ud, uint64_t sa, const struct ike_der *certs, size
 	struct world *w = ud;
 	const uint8_t *ders[IKE_MAX_CERTS];
 	size_t lens[IKE_MAX_CERTS];
-	struct ike_cert_policy pol = { .host = HOST, .trust = w->pki.store, .verify_time = 0 };
+	struct ike_cert_policy pol = {.host = HOST, .trust = w->pki.store, .verify_time = 0};
 	EVP_PKEY *key = NULL;
 	char *msg = NULL;
 	int r;
@@ -170,14 +171,16 @@ static int verify_certs(void *ud, uint64_t sa, const struct ike_der *certs, size
 	return r;
 }
 
-static int authorize(void *ud, uint64_t sa, const struct ike_id *idi, bool has_auth, struct secret **ret_psk)
+static int authorize(void *ud, uint64_t sa, const struct ike_id *idi, bool has_auth,
+		     struct secret **ret_psk)
 {
 	struct world *w = ud;
 
 	(void)sa;
 	if (cisco_is_anyconnect_id(idi->type, idi->data, idi->len))
 		return IKE_AUTHZ_EAP;
-	if (w->reject_psk || idi->len != strlen(SID) || memcmp(idi->data, SID, idi->len) != 0 || !has_auth)
+	if (w->reject_psk || idi->len != strlen(SID) || memcmp(idi->data, SID, idi->len) != 0 ||
+	    !has_auth)
 		return -EACCES;
 	*ret_psk = secret_from_str(TOKEN);
 	return IKE_AUTHZ_PSK;
@@ -187,8 +190,9 @@ static int cp_reply(void *ud, uint64_t sa, const struct ike_cfg *req, struct ike
 {
 	(void)ud;
 	(void)sa;
-	reply->has = IKE_CFG_HAS_IP4 | IKE_CFG_HAS_DNS4 | IKE_CFG_HAS_SUBNET4 | IKE_CFG_HAS_SESSION_ID |
-		     IKE_CFG_HAS_DEF_DOMAIN | IKE_CFG_HAS_LIVENESS | IKE_CFG_HAS_BANNER;
+	reply->has = IKE_CFG_HAS_IP4 | IKE_CFG_HAS_DNS4 | IKE_CFG_HAS_SUBNET4 |
+		     IKE_CFG_HAS_SESSION_ID | IKE_CFG_HAS_DEF_DOMAIN | IKE_CFG_HAS_LIVENESS |
+		     IKE_CFG_HAS_BANNER;
 	reply->ip4.s_addr = htonl(0xc0a81405); /* 192.168.20.5 */
 	reply->dns4[0].s_addr = htonl(0x0a020001);
 	reply->n_dns4 = 1;
@@ -206,8 +210,8 @@ static int cp_reply(void *ud, uint64_t sa, const struct ike_cfg *req, struct ike
 	return 0;
 }
 
-static const struct ike_hooks cli_hooks = { .verify_peer_certs = verify_certs };
-static const struct ike_hooks gw_hooks = { .authorize = authorize, .cp_reply = cp_reply };
+static const struct ike_hooks cli_hooks = {.verify_peer_certs = verify_certs};
+static const struct ike_hooks gw_hooks = {.authorize = authorize, .cp_reply = cp_reply};
 
 static void addr4(struct ike_addr *a, uint32_t ip, uint16_t port)
 {
@@ -219,7 +223,7 @@ static void addr4(struct ike_addr *a, uint32_t ip, uint16_t port)
 
 static void world_init(struct world *w, bool rsa, bool gcm)
 {
-	struct ike_responder_config rc = { 0 };
+	struct ike_responder_config rc = {0};
 
 	memset(w, 0, sizeof(*w));
 	w->now = 1000 * USEC_PER_SEC;
@@ -246,10 +250,10 @@ static void world_init(struct world *w, bool rsa, bool gcm)
 
 static void event_done(struct side_events *e)
 {
-	struct ike_action a = { .type = IKE_ACTION_ESTABLISHED, .established = e->est };
+	struct ike_action a = {.type = IKE_ACTION_ESTABLISHED, .established = e->est};
 
 	ike_action_done(&a);
-	a = (struct ike_action){ .type = IKE_ACTION_CHILD_REKEYED, .child.child = e->rekeyed };
+	a = (struct ike_action){.type = IKE_ACTION_CHILD_REKEYED, .child.child = e->rekeyed};
 	ike_action_done(&a);
 	memset(&e->est, 0, sizeof(e->est));
 	memset(&e->rekeyed, 0, sizeof(e->rekeyed));
@@ -274,7 +278,7 @@ static void client_eap(struct world *w, const struct ike_action *a)
 
 	w->c.eap++;
 	if (!w->peer) {
-		struct eap_peer_config pc = { .username = "test", .rng = &w->rng_c.ops };
+		struct eap_peer_config pc = {.username = "test", .rng = &w->rng_c.ops};
 		struct secret *pw = secret_from_str(w->password);
 
 		pc.password = pw;
@@ -288,7 +292,9 @@ static void client_eap(struct world *w, const struct ike_action *a)
 		eap_peer_packet(w->peer, &p, &n);
 		assert_int_equal(ike_sa_eap_reply(w->cli, a->sa, w->now, p, n), 0);
 	} else if (r == EAP_STATUS_SUCCESS) {
-		assert_int_equal(ike_sa_eap_complete(w->cli, a->sa, w->now, eap_peer_outcome(w->peer)->msk), 0);
+		assert_int_equal(
+			ike_sa_eap_complete(w->cli, a->sa, w->now, eap_peer_outcome(w->peer)->msk),
+			0);
 	}
 }
 
@@ -301,9 +307,10 @@ static void gateway_eap(struct world *w, const struct ike_action *a)
 
 	w->g.eap++;
 	if (a->eap.len == 0) {
-		struct eap_server_config sc = { .method = w->method, .rng = &w->rng_g.ops };
+		struct eap_server_config sc = {.method = w->method, .rng = &w->rng_g.ops};
 
-		assert_true(cisco_is_anyconnect_id(a->eap.idi.type, a->eap.idi.data, a->eap.idi.len));
+		assert_true(
+			cisco_is_anyconnect_id(a->eap.idi.type, a->eap.idi.data, a->eap.idi.len));
 		sc.userdb.lookup = userdb_lookup;
 		sc.issuer.issue = issue;
 		sc.identity_first = w->method != EAP_METHOD_ANYCONNECT;
@@ -318,8 +325,10 @@ static void gateway_eap(struct world *w, const struct ike_action *a)
 	else if (r != EAP_STATUS_SEND)
 		out = IKE_EAP_FAILURE;
 	eap_server_packet(w->srv, &p, &n);
-	assert_int_equal(ike_sa_eap_request(w->gw, a->sa, w->now, p, n, out,
-					    out == IKE_EAP_SUCCESS ? eap_server_outcome(w->srv)->msk : NULL), 0);
+	assert_int_equal(
+		ike_sa_eap_request(w->gw, a->sa, w->now, p, n, out,
+				   out == IKE_EAP_SUCCESS ? eap_server_outcome(w->srv)->msk : NULL),
+		0);
 }
 
 static void record(struct world *w, bool cli, struct ike_action *a)
@@ -396,7 +405,9 @@ static void deliver(struct world *w, bool from_cli, const struct ike_action *a)
 		d.remote = a->send.path.local;
 	}
 	for (int i = 0; v != DROP && i < (v == DUP ? 2 : 1); i++) {
-		assert_int_equal(ike_input(from_cli ? w->gw : w->cli, w->now, &d, a->send.data, a->send.len), 0);
+		assert_int_equal(
+			ike_input(from_cli ? w->gw : w->cli, w->now, &d, a->send.data, a->send.len),
+			0);
 		if (from_cli)
 			w->to_gw++;
 		else
@@ -470,7 +481,8 @@ static void login_config(struct world *w, struct ike_initiator_config *c)
 	c->path.remote = w->gw_addr;
 }
 
-static void reconnect_config(struct world *w, struct ike_initiator_config *c, const struct secret *psk)
+static void reconnect_config(struct world *w, struct ike_initiator_config *c,
+			     const struct secret *psk)
 {
 	login_config(w, c);
 	c->idi.len = (uint16_t)strlen(SID);
@@ -564,7 +576,8 @@ static void test_eap_anyconnect_login(void **state)
 	assert_int_equal(ike_sa_get_info(w.gw, w.g.sa, &gi), 0);
 	assert_int_equal(ci.state, IKE_SA_STATE_ESTABLISHED);
 	assert_int_equal(gi.spi_i, sa);
-	assert_int_equal(gi.auth_sign, IKE_AUTH_DIGITAL_SIGNATURE); /* the client sent SIG_HASH_ALGS */
+	assert_int_equal(gi.auth_sign,
+			 IKE_AUTH_DIGITAL_SIGNATURE); /* the client sent SIG_HASH_ALGS */
 	assert_true(gi.eap);
 	assert_true(gi.natt);
 	assert_int_equal(gi.path.local.port, IKE_NATT_PORT);
@@ -670,7 +683,8 @@ static void test_anyconnect_id_with_psk_refused(void **state)
 	world_done(&w);
 }
 
-static enum verdict drop_all_to_gw_after_init(struct world *w, bool to_gw, const uint8_t *p, size_t n)
+static enum verdict drop_all_to_gw_after_init(struct world *w, bool to_gw, const uint8_t *p,
+					      size_t n)
 {
 	return to_gw && n > 18 && p[18] != IKE_EXCHANGE_SA_INIT ? DROP : PASS;
 }
@@ -750,8 +764,8 @@ static void test_loss_and_duplicates(void **state)
 	login_config(&w, &c);
 	w.filter = lossy;
 	seen_to_gw = seen_to_cli = 0;
-	drop_nth_to_gw = 2; /* the first IKE_AUTH request */
-	dup_nth_to_gw = 4; /* an EAP round twice: the gateway answers from its cache */
+	drop_nth_to_gw = 2;  /* the first IKE_AUTH request */
+	dup_nth_to_gw = 4;   /* an EAP round twice: the gateway answers from its cache */
 	drop_nth_to_cli = 4; /* an EAP response lost: the client retransmits its request */
 	do_connect(&w, &c);
 	assert_int_equal(w.c.established, 0);
@@ -779,7 +793,7 @@ static void test_fragmentation_rfc7383(void **state)
 
 	world_init(&w, true, false);
 	{
-		struct ike_responder_config rc = { 0 };
+		struct ike_responder_config rc = {0};
 
 		ike_policy_gateway_default(&rc.policy, false);
 		rc.sign_key = w.pki.gw_key;
@@ -801,7 +815,7 @@ static void test_fragmentation_rfc7383(void **state)
 static void test_fragmentation_cisco(void **state)
 {
 	struct ike_initiator_config c;
-	struct ike_responder_config rc = { 0 };
+	struct ike_responder_config rc = {0};
 	struct world w;
 
 	world_init(&w, true, false);
@@ -924,8 +938,9 @@ static void test_child_deleted_by_gateway(void **state)
 	ike_msg_build_init_inner(&b);
 	assert_int_equal(ike_msg_build_delete(&b, IKE_PROTO_ESP, 4, spi, 1), 0);
 	/* SK{D(ESP, gateway's inbound SPI)} --> */
-	assert_int_equal(ike_wire_send_request(gsa, IKE_REQ_CHILD_DELETE, IKE_EXCHANGE_INFORMATIONAL, &b,
-					       w_child_del.now), 0);
+	assert_int_equal(ike_wire_send_request(gsa, IKE_REQ_CHILD_DELETE,
+					       IKE_EXCHANGE_INFORMATIONAL, &b, w_child_del.now),
+			 0);
 	ike_msg_build_done(&b);
 	pump(&w_child_del);
 	assert_int_equal(w_child_del.c.deleted, 1);
@@ -983,7 +998,8 @@ static void test_rekey_collision(void **state)
 	assert_true(w.c.child_rekeyed >= 1);
 	assert_int_equal(w.c.child_rekeyed, w.g.child_rekeyed);
 	assert_children_match(&w.c.rekeyed, &w.g.rekeyed);
-	assert_int_equal(w.c.failed + w.g.failed + w.c.dead + w.g.dead + w.c.deleted + w.g.deleted, 0);
+	assert_int_equal(w.c.failed + w.g.failed + w.c.dead + w.g.dead + w.c.deleted + w.g.deleted,
+			 0);
 	world_done(&w);
 }
 

@@ -16,9 +16,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	(void)ike_msg_decode(data, size, &m);
 	if (size > IKE_HDR_LEN) {
-		struct ike_msg inner = { 0 };
+		struct ike_msg inner = {0};
 
-		(void)ike_msg_decode_inner(&inner, data[16], data + IKE_HDR_LEN, size - IKE_HDR_LEN);
+		(void)ike_msg_decode_inner(&inner, data[16], data + IKE_HDR_LEN,
+					   size - IKE_HDR_LEN);
 	}
 	return 0;
 }

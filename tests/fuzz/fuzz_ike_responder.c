@@ -22,9 +22,9 @@ static unsigned int runs;
 
 static void setup(void)
 {
-	static uint8_t cert[16] = { 0x30 };
-	struct ike_der der = { cert, sizeof(cert) };
-	struct ike_responder_config rc = { 0 };
+	static uint8_t cert[16] = {0x30};
+	struct ike_der der = {cert, sizeof(cert)};
+	struct ike_responder_config rc = {0};
 
 	if (!key)
 		key = EVP_EC_gen("P-256");
@@ -41,7 +41,7 @@ static void setup(void)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct ike_dgram d = { 0 };
+	struct ike_dgram d = {0};
 	struct ike_action a;
 
 	if (!gw || ++runs % 256 == 0) {

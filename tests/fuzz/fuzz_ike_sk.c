@@ -20,7 +20,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define SID "rIUHKccDRiUtFTATwq"
+#define SID   "rIUHKccDRiUtFTATwq"
 #define TOKEN "E0CB21612620F736F899721C620F73BC5237D966436EC70B3EC235375CA3E0B0"
 
 static struct ike *cli, *gw;
@@ -35,7 +35,8 @@ static int accept_certs(void *ud, uint64_t sa, const struct ike_der *c, size_t n
 	return 0;
 }
 
-static int authorize(void *ud, uint64_t sa, const struct ike_id *idi, bool has_auth, struct secret **ret)
+static int authorize(void *ud, uint64_t sa, const struct ike_id *idi, bool has_auth,
+		     struct secret **ret)
 {
 	*ret = secret_from_str(TOKEN);
 	return IKE_AUTHZ_PSK;
@@ -78,7 +79,7 @@ static void pump(void)
 			struct ike *from = side ? gw : cli, *to = side ? cli : gw;
 
 			while (ike_next_action(from, &a)) {
-				struct ike_dgram d = { 0 };
+				struct ike_dgram d = {0};
 
 				busy = true;
 				if (a.type == IKE_ACTION_SEND) {
@@ -94,10 +95,10 @@ static void pump(void)
 
 static void establish(void)
 {
-	static const struct ike_hooks ch = { .verify_peer_certs = accept_certs };
-	static const struct ike_hooks gh = { .authorize = authorize, .cp_reply = cp_reply };
-	struct ike_responder_config rc = { 0 };
-	struct ike_initiator_config c = { 0 };
+	static const struct ike_hooks ch = {.verify_peer_certs = accept_certs};
+	static const struct ike_hooks gh = {.authorize = authorize, .cp_reply = cp_reply};
+	struct ike_responder_config rc = {0};
+	struct ike_initiator_config c = {0};
 	struct secret *psk = secret_from_str(TOKEN);
 
 	cli = ike_free(cli);
@@ -133,8 +134,8 @@ static void establish(void)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const uint8_t exchanges[] = { IKE_EXCHANGE_INFORMATIONAL, IKE_EXCHANGE_CREATE_CHILD_SA,
-					     IKE_EXCHANGE_AUTH };
+	static const uint8_t exchanges[] = {IKE_EXCHANGE_INFORMATIONAL,
+					    IKE_EXCHANGE_CREATE_CHILD_SA, IKE_EXCHANGE_AUTH};
 	struct ike_msg_build b;
 	struct ike_sa *sa;
 
@@ -154,7 +155,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ike_msg_build_init_inner(&b);
 	(void)buf_put_bytes(&b.wr, data + 2, size - 2);
 	b.first = data[1];
-	(void)ike_wire_send_request(sa, IKE_REQ_DPD, exchanges[data[0] % sizeof(exchanges)], &b, now);
+	(void)ike_wire_send_request(sa, IKE_REQ_DPD, exchanges[data[0] % sizeof(exchanges)], &b,
+				    now);
 	ike_msg_build_done(&b);
 	pump();
 	now += USEC_PER_SEC;

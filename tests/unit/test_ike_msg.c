@@ -12,25 +12,28 @@
 #include "ike/cisco_compat.h"
 #include "ike/ike_msg.h"
 
-static const uint8_t nonce32[32] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
-				     17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32 };
+static const uint8_t nonce32[32] = {1,	2,  3,	4,  5,	6,  7,	8,  9,	10, 11, 12, 13, 14, 15, 16,
+				    17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
 
 static void proposal_ike(struct ike_proposal *p, uint8_t num)
 {
 	memset(p, 0, sizeof(*p));
 	p->num = num;
 	p->proto = IKE_PROTO_IKE;
-	p->t[p->n_transforms++] = (struct ike_transform){ IKE_TRANSFORM_ENCR, IKE_ENCR_AES_CBC, 256 };
-	p->t[p->n_transforms++] = (struct ike_transform){ IKE_TRANSFORM_PRF, IKE_PRF_HMAC_SHA2_512, 0 };
-	p->t[p->n_transforms++] = (struct ike_transform){ IKE_TRANSFORM_INTEG, IKE_INTEG_HMAC_SHA2_512_256, 0 };
-	p->t[p->n_transforms++] = (struct ike_transform){ IKE_TRANSFORM_DH, IKE_DH_ECP_256, 0 };
+	p->t[p->n_transforms++] = (struct ike_transform){IKE_TRANSFORM_ENCR, IKE_ENCR_AES_CBC, 256};
+	p->t[p->n_transforms++] =
+		(struct ike_transform){IKE_TRANSFORM_PRF, IKE_PRF_HMAC_SHA2_512, 0};
+	p->t[p->n_transforms++] =
+		(struct ike_transform){IKE_TRANSFORM_INTEG, IKE_INTEG_HMAC_SHA2_512_256, 0};
+	p->t[p->n_transforms++] = (struct ike_transform){IKE_TRANSFORM_DH, IKE_DH_ECP_256, 0};
 }
 
 /* An IKE_SA_INIT request as PROTOCOL.md §4.1 draws it. */
 static void build_sa_init(uint8_t **ret, size_t *ret_len)
 {
-	struct ike_hdr h = { .spi_i = 0x1a2b3c4d5e6f7081ULL, .exchange = IKE_EXCHANGE_SA_INIT,
-			     .flags = IKE_FLAG_INITIATOR };
+	struct ike_hdr h = {.spi_i = 0x1a2b3c4d5e6f7081ULL,
+			    .exchange = IKE_EXCHANGE_SA_INIT,
+			    .flags = IKE_FLAG_INITIATOR};
 	struct ike_proposal p[2];
 	struct ike_msg_build b;
 	uint8_t ke[64], hash[20];
@@ -44,10 +47,17 @@ static void build_sa_init(uint8_t **ret, size_t *ret_len)
 	assert_int_equal(ike_msg_build_sa(&b, p, 2), 0);
 	assert_int_equal(ike_msg_build_ke(&b, IKE_DH_ECP_256, ke, sizeof(ke)), 0);
 	assert_int_equal(ike_msg_build_nonce(&b, nonce32, sizeof(nonce32)), 0);
-	assert_int_equal(ike_msg_build_notify(&b, 0, NULL, 0, IKE_N_NAT_DETECTION_SOURCE_IP, hash, 20), 0);
-	assert_int_equal(ike_msg_build_notify(&b, 0, NULL, 0, IKE_N_NAT_DETECTION_DESTINATION_IP, hash, 20), 0);
-	assert_int_equal(ike_msg_build_notify(&b, 0, NULL, 0, IKE_N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0), 0);
-	assert_int_equal(ike_msg_build_vid(&b, CISCO_VID_DELETE_REASON, CISCO_VID_LEN(CISCO_VID_DELETE_REASON)), 0);
+	assert_int_equal(
+		ike_msg_build_notify(&b, 0, NULL, 0, IKE_N_NAT_DETECTION_SOURCE_IP, hash, 20), 0);
+	assert_int_equal(
+		ike_msg_build_notify(&b, 0, NULL, 0, IKE_N_NAT_DETECTION_DESTINATION_IP, hash, 20),
+		0);
+	assert_int_equal(
+		ike_msg_build_notify(&b, 0, NULL, 0, IKE_N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0),
+		0);
+	assert_int_equal(ike_msg_build_vid(&b, CISCO_VID_DELETE_REASON,
+					   CISCO_VID_LEN(CISCO_VID_DELETE_REASON)),
+			 0);
 	assert_int_equal(ike_msg_build_finish(&b, ret, ret_len), 0);
 	ike_msg_build_done(&b);
 }
@@ -125,10 +135,10 @@ static void test_bit_flips_never_crash(void **state)
 
 static void test_unknown_payloads(void **state)
 {
-	struct ike_hdr h = { .spi_i = 1, .spi_r = 2, .exchange = IKE_EXCHANGE_INFORMATIONAL };
+	struct ike_hdr h = {.spi_i = 1, .spi_r = 2, .exchange = IKE_EXCHANGE_INFORMATIONAL};
 	struct ike_msg_build b;
 	struct ike_msg m;
-	uint8_t *p, body[3] = { 1, 2, 3 };
+	uint8_t *p, body[3] = {1, 2, 3};
 	size_t n;
 
 	ike_msg_build_init(&b, &h);
@@ -151,17 +161,21 @@ static void test_unknown_payloads(void **state)
 /* PROTOCOL.md §9.2: NAT-D with protocol 1 from IOS decodes like protocol 0. */
 static void test_quirk_natd_proto_ike(void **state)
 {
-	struct ike_hdr h = { .spi_i = 1, .spi_r = 2, .exchange = IKE_EXCHANGE_SA_INIT,
-			     .flags = IKE_FLAG_RESPONSE };
+	struct ike_hdr h = {.spi_i = 1,
+			    .spi_r = 2,
+			    .exchange = IKE_EXCHANGE_SA_INIT,
+			    .flags = IKE_FLAG_RESPONSE};
 	struct ike_msg_build b;
 	struct ike_msg m;
-	uint8_t *p, hash[20] = { 0 }, gre[15];
+	uint8_t *p, hash[20] = {0}, gre[15];
 	size_t n;
 
 	memcpy(gre, CISCO_VID_GRE_MODE, 14);
 	gre[14] = CISCO_GRE_MODE_IOS_VERSION;
 	ike_msg_build_init(&b, &h);
-	assert_int_equal(ike_msg_build_notify(&b, IKE_PROTO_IKE, NULL, 0, IKE_N_NAT_DETECTION_SOURCE_IP, hash, 20), 0);
+	assert_int_equal(ike_msg_build_notify(&b, IKE_PROTO_IKE, NULL, 0,
+					      IKE_N_NAT_DETECTION_SOURCE_IP, hash, 20),
+			 0);
 	assert_int_equal(ike_msg_build_raw(&b, IKE_PLD_CERTREQ, hash, 20), 0);
 	assert_int_equal(ike_msg_build_vid(&b, gre, sizeof(gre)), 0);
 	assert_int_equal(ike_msg_build_finish(&b, &p, &n), 0);
@@ -177,11 +191,11 @@ static void test_quirk_natd_proto_ike(void **state)
 static void test_auth_payloads_round_trip(void **state)
 {
 	struct ike_msg_build b;
-	struct ike_msg m = { 0 };
+	struct ike_msg m = {0};
 	struct ike_ts ts[2];
-	uint8_t *p, zero[16] = { 0 }, ones[16], cert[40], auth[32];
+	uint8_t *p, zero[16] = {0}, ones[16], cert[40], auth[32];
 	size_t n, cpm;
-	const uint8_t addr[4] = { 192, 168, 20, 5 };
+	const uint8_t addr[4] = {192, 168, 20, 5};
 
 	memset(ones, 0xff, sizeof(ones));
 	memset(cert, 0x30, sizeof(cert));
@@ -189,17 +203,24 @@ static void test_auth_payloads_round_trip(void **state)
 	ike_ts_set_v4(&ts[0], zero, ones);
 	ike_ts_set_v6(&ts[1], zero, ones);
 	ike_msg_build_init_inner(&b);
-	assert_int_equal(ike_msg_build_id(&b, IKE_PLD_IDI, IKE_ID_KEY_ID, CISCO_ANYCONNECT_ID, CISCO_ANYCONNECT_ID_LEN), 0);
-	assert_int_equal(ike_msg_build_cert(&b, IKE_PLD_CERT, IKE_CERT_X509_SIGNATURE, cert, sizeof(cert)), 0);
+	assert_int_equal(ike_msg_build_id(&b, IKE_PLD_IDI, IKE_ID_KEY_ID, CISCO_ANYCONNECT_ID,
+					  CISCO_ANYCONNECT_ID_LEN),
+			 0);
+	assert_int_equal(
+		ike_msg_build_cert(&b, IKE_PLD_CERT, IKE_CERT_X509_SIGNATURE, cert, sizeof(cert)),
+		0);
 	assert_int_equal(ike_msg_build_auth(&b, IKE_AUTH_SHARED_KEY_MIC, auth, sizeof(auth)), 0);
 	assert_int_equal(ike_msg_build_cp_begin(&b, IKE_CFG_REPLY, &cpm), 0);
 	assert_int_equal(ike_msg_build_cp_attr(&b, IKE_CFG_INTERNAL_IP4_ADDRESS, addr, 4), 0);
-	assert_int_equal(ike_msg_build_cp_attr(&b, IKEV2_MODECFG_SESSION_ID, "rIUHKccDRiUtFTATwq", 18), 0);
+	assert_int_equal(
+		ike_msg_build_cp_attr(&b, IKEV2_MODECFG_SESSION_ID, "rIUHKccDRiUtFTATwq", 18), 0);
 	assert_int_equal(ike_msg_build_cp_end(&b, cpm), 0);
 	assert_int_equal(ike_msg_build_ts(&b, IKE_PLD_TSI, ts, 2), 0);
 	assert_int_equal(ike_msg_build_ts(&b, IKE_PLD_TSR, ts, 1), 0);
 	assert_int_equal(ike_msg_build_eap(&b, (const uint8_t *)"\x03\x07\x00\x04", 4), 0);
-	assert_int_equal(ike_msg_build_delete(&b, IKE_PROTO_ESP, 4, (const uint8_t *)"\x01\x02\x03\x04", 1), 0);
+	assert_int_equal(
+		ike_msg_build_delete(&b, IKE_PROTO_ESP, 4, (const uint8_t *)"\x01\x02\x03\x04", 1),
+		0);
 	assert_int_equal(b.first, IKE_PLD_IDI);
 	assert_int_equal(ike_msg_build_finish(&b, &p, &n), 0);
 	ike_msg_build_done(&b);
@@ -230,10 +251,13 @@ static void test_worked_idi_bytes(void **state)
 	uint8_t *p, want[26];
 	size_t n, wn;
 
-	assert_int_equal(hex_decode("27 00 00 1A 0B 00 00 00 72 49 55 48 4B 63 63 44 52 69 55 74 46 54 41 54 77 71",
-				    want, sizeof(want), &wn), 0);
+	assert_int_equal(hex_decode("27 00 00 1A 0B 00 00 00 72 49 55 48 4B 63 63 44 52 69 55 74 "
+				    "46 54 41 54 77 71",
+				    want, sizeof(want), &wn),
+			 0);
 	ike_msg_build_init_inner(&b);
-	assert_int_equal(ike_msg_build_id(&b, IKE_PLD_IDI, IKE_ID_KEY_ID, "rIUHKccDRiUtFTATwq", 18), 0);
+	assert_int_equal(ike_msg_build_id(&b, IKE_PLD_IDI, IKE_ID_KEY_ID, "rIUHKccDRiUtFTATwq", 18),
+			 0);
 	assert_int_equal(ike_msg_build_auth(&b, 2, "x", 1), 0);
 	assert_int_equal(ike_msg_build_finish(&b, &p, &n), 0);
 	ike_msg_build_done(&b);
@@ -244,7 +268,7 @@ static void test_worked_idi_bytes(void **state)
 static void test_duplicate_and_caps(void **state)
 {
 	struct ike_msg_build b;
-	struct ike_msg m = { 0 };
+	struct ike_msg m = {0};
 	uint8_t *p;
 	size_t n;
 
@@ -277,8 +301,11 @@ static void test_duplicate_and_caps(void **state)
 
 static void test_sk_skf_and_cisco_fragment(void **state)
 {
-	struct ike_hdr h = { .spi_i = 7, .spi_r = 8, .exchange = IKE_EXCHANGE_AUTH, .msg_id = 1,
-			     .flags = IKE_FLAG_INITIATOR };
+	struct ike_hdr h = {.spi_i = 7,
+			    .spi_r = 8,
+			    .exchange = IKE_EXCHANGE_AUTH,
+			    .msg_id = 1,
+			    .flags = IKE_FLAG_INITIATOR};
 	struct ike_msg_build b;
 	struct ike_msg m;
 	uint8_t *p, body[48], skf[52], frag[20];

@@ -43,7 +43,7 @@ static void client_config(struct ike_initiator_config *c)
 /* PROTOCOL.md §11: resent at 0.5, 1.5, 3.5, 7.5, 15.5, 23.5 s; given up at 31.5 s. */
 static void test_retransmission_schedule(void **state)
 {
-	static const usec_t want[] = { 0, 500, 1500, 3500, 7500, 15500, 23500 };
+	static const usec_t want[] = {0, 500, 1500, 3500, 7500, 15500, 23500};
 	struct rng_fake rng;
 	struct ike_initiator_config c;
 	struct ike_action a;
@@ -109,7 +109,7 @@ static void test_state_choke_point(void **state)
 
 static void offer(const struct ike_policy *pol, uint8_t proto, struct ike_sa_pld *ret)
 {
-	uint8_t spi[4] = { 1, 2, 3, 4 };
+	uint8_t spi[4] = {1, 2, 3, 4};
 
 	ike_policy_proposals(pol, proto, spi, proto == IKE_PROTO_ESP ? 4 : 0, ret->p, &ret->n);
 }
@@ -157,9 +157,10 @@ static void test_proposal_choice(void **state)
 static void test_proposal_accept(void **state)
 {
 	struct ike_policy client;
-	struct ike_crypto_suite s = { IKE_ENCR_AES_CBC, 256, IKE_PRF_HMAC_SHA2_512, IKE_INTEG_HMAC_SHA2_512_256, 19 };
+	struct ike_crypto_suite s = {IKE_ENCR_AES_CBC, 256, IKE_PRF_HMAC_SHA2_512,
+				     IKE_INTEG_HMAC_SHA2_512_256, 19};
 	struct ike_crypto_suite got;
-	struct ike_sa_pld chosen = { .n = 1 };
+	struct ike_sa_pld chosen = {.n = 1};
 	const struct ike_proposal *p;
 
 	ike_policy_client_default(&client);
@@ -171,7 +172,8 @@ static void test_proposal_accept(void **state)
 	ike_policy_answer(&s, IKE_PROTO_IKE, 1, NULL, 0, &chosen.p[0]);
 	assert_int_equal(ike_policy_accept(&client, IKE_PROTO_IKE, &chosen, &got, &p), -EPROTO);
 	/* a group we did not offer */
-	s = (struct ike_crypto_suite){ IKE_ENCR_AES_CBC, 256, IKE_PRF_HMAC_SHA2_512, IKE_INTEG_HMAC_SHA2_512_256, 2 };
+	s = (struct ike_crypto_suite){IKE_ENCR_AES_CBC, 256, IKE_PRF_HMAC_SHA2_512,
+				      IKE_INTEG_HMAC_SHA2_512_256, 2};
 	ike_policy_answer(&s, IKE_PROTO_IKE, 2, NULL, 0, &chosen.p[0]);
 	assert_int_equal(ike_policy_accept(&client, IKE_PROTO_IKE, &chosen, &got, &p), -EPROTO);
 }
@@ -181,7 +183,7 @@ static void test_cp_codec(void **state)
 {
 	struct ike_cfg in, out;
 	struct ike_msg_build b;
-	struct ike_msg m = { 0 };
+	struct ike_msg m = {0};
 	uint8_t *p;
 	size_t n, mark;
 
@@ -209,8 +211,11 @@ static void test_cp_codec(void **state)
 	/* §8: a receiver strips one trailing NUL; a split-dns list merges without duplicates */
 	assert_int_equal(ike_msg_build_cp_begin(&b, IKE_CFG_REPLY, &mark), 0);
 	assert_int_equal(ike_msg_build_cp_attr(&b, CISCO_CFG_DEF_DOMAIN, "example.com", 12), 0);
-	assert_int_equal(ike_msg_build_cp_attr(&b, CISCO_CFG_SPLIT_DNS, "corp.example.com,lab.example.com", 32), 0);
-	assert_int_equal(ike_msg_build_cp_attr(&b, IKE_CFG_INTERNAL_IP4_ADDRESS, "\x01\x02\x03", 3), 0);
+	assert_int_equal(ike_msg_build_cp_attr(&b, CISCO_CFG_SPLIT_DNS,
+					       "corp.example.com,lab.example.com", 32),
+			 0);
+	assert_int_equal(ike_msg_build_cp_attr(&b, IKE_CFG_INTERNAL_IP4_ADDRESS, "\x01\x02\x03", 3),
+			 0);
 	assert_int_equal(ike_msg_build_cp_attr(&b, 12345, "x", 1), 0);
 	assert_int_equal(ike_msg_build_cp_end(&b, mark), 0);
 	assert_int_equal(ike_msg_build_finish(&b, &p, &n), 0);
@@ -254,7 +259,7 @@ static void test_cp_request(void **state)
 {
 	struct ike_cfg req, got;
 	struct ike_msg_build b;
-	struct ike_msg m = { 0 };
+	struct ike_msg m = {0};
 	uint8_t *p;
 	size_t n;
 
@@ -291,13 +296,14 @@ static void test_nat_hash(void **state)
 
 	addr4(&a, "10.2.0.2", 500);
 	assert_int_equal(ike_nat_hash(0x0102030405060708ULL, 0, &a, h), 0);
-	assert_int_equal(hex_decode("0188eff46d690dd2a663ef768368cbe73a504ddd", want, sizeof(want), &n), 0);
+	assert_int_equal(
+		hex_decode("0188eff46d690dd2a663ef768368cbe73a504ddd", want, sizeof(want), &n), 0);
 	assert_memory_equal(h, want, sizeof(want));
 }
 
 static void test_udp_classify(void **state)
 {
-	uint8_t ike[40] = { 0 }, esp[40] = { 0 }, ka = 0xff, low[12] = { 0, 0, 0, 7 };
+	uint8_t ike[40] = {0}, esp[40] = {0}, ka = 0xff, low[12] = {0, 0, 0, 7};
 	size_t off = 99;
 
 	esp[0] = 0xc0;
@@ -315,7 +321,7 @@ static void test_udp_classify(void **state)
 /* PROTOCOL.md §5.4: prf(SK_pi, IDi body) of the worked example, through our ID body. */
 static void test_worked_psk_vector(void **state)
 {
-	struct ike_id id = { .type = IKE_ID_KEY_ID, .len = 18 };
+	struct ike_id id = {.type = IKE_ID_KEY_ID, .len = 18};
 	struct ike_iov iov;
 	uint8_t body[4 + IKE_ID_MAX], key[32], out[IKE_PRF_MAX_LEN], want[32];
 	size_t n, wn;
@@ -325,16 +331,22 @@ static void test_worked_psk_vector(void **state)
 	assert_int_equal(n, 22);
 	for (int i = 0; i < 32; i++)
 		key[i] = (uint8_t)i;
-	iov = (struct ike_iov){ body, n };
+	iov = (struct ike_iov){body, n};
 	assert_int_equal(ike_prf(IKE_PRF_HMAC_SHA2_256, key, sizeof(key), &iov, 1, out), 0);
-	assert_int_equal(hex_decode("afc50f732f02f2a8ac094a77f3d1ac70de599204de2fdc44638ff4c059530f61", want,
-				    sizeof(want), &wn), 0);
+	assert_int_equal(
+		hex_decode("afc50f732f02f2a8ac094a77f3d1ac70de599204de2fdc44638ff4c059530f61", want,
+			   sizeof(want), &wn),
+		0);
 	assert_memory_equal(out, want, 32);
-	iov = (struct ike_iov){ "Key Pad for IKEv2", 17 };
-	assert_int_equal(ike_prf(IKE_PRF_HMAC_SHA2_256, "E0CB21612620F736F899721C620F73BC5237D966436EC70B3EC235375CA3E0B0",
-				 64, &iov, 1, out), 0);
-	assert_int_equal(hex_decode("bbbed4fdb1a7539f62e92f82dc0cb44fd3ae37a51a840cf0be99226b61488ed5", want,
-				    sizeof(want), &wn), 0);
+	iov = (struct ike_iov){"Key Pad for IKEv2", 17};
+	assert_int_equal(ike_prf(IKE_PRF_HMAC_SHA2_256,
+				 "E0CB21612620F736F899721C620F73BC5237D966436EC70B3EC235375CA3E0B0",
+				 64, &iov, 1, out),
+			 0);
+	assert_int_equal(
+		hex_decode("bbbed4fdb1a7539f62e92f82dc0cb44fd3ae37a51a840cf0be99226b61488ed5", want,
+			   sizeof(want), &wn),
+		0);
 	assert_memory_equal(out, want, 32);
 }
 
@@ -346,7 +358,10 @@ static void test_hostile_input(void **state)
 	struct ike_dgram d;
 	struct ike_action a;
 	uint8_t junk[300];
-	struct ike_hdr h = { .spi_i = 1, .spi_r = 99, .exchange = IKE_EXCHANGE_AUTH, .flags = IKE_FLAG_INITIATOR };
+	struct ike_hdr h = {.spi_i = 1,
+			    .spi_r = 99,
+			    .exchange = IKE_EXCHANGE_AUTH,
+			    .flags = IKE_FLAG_INITIATOR};
 	struct ike_msg_build b;
 	uint8_t *p;
 	size_t n;
@@ -358,8 +373,8 @@ static void test_hostile_input(void **state)
 	/* unconfigured responder: our misuse */
 	assert_int_equal(ike_input(ike, 0, &d, junk, sizeof(junk)), -EINVAL);
 	{
-		struct ike_responder_config rc = { 0 };
-		struct ike_der cert = { junk, 10 };
+		struct ike_responder_config rc = {0};
+		struct ike_der cert = {junk, 10};
 		EVP_PKEY *key = EVP_EC_gen("P-256");
 
 		ike_policy_gateway_default(&rc.policy, false);
