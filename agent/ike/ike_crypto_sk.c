@@ -141,7 +141,8 @@ int ike_sk_encrypt(const struct ike_sk *sk, const struct rng_ops *rng, uint8_t *
 		return r;
 	/* padding octets may hold any value (RFC 7296 §3.14): zeros */
 	padded = xcalloc(1, ct_len);
-	memcpy(padded, plain, plain_len);
+	if (plain_len) /* an empty SK{} (DPD) may come with plain == NULL */
+		memcpy(padded, plain, plain_len);
 	padded[ct_len - 1] = (uint8_t)pad;
 	r = cipher_run(sk, true, iv, msg, aad_len, padded, ct_len, ct, icv);
 	secret_wipe(padded, ct_len);
