@@ -226,18 +226,27 @@ static bool id_in_use(const struct gw_sessdb *db, const char *id)
 	       expired_find(db, id, GW_SESS_ID_LEN);
 }
 
-/* 18 letters, each uniform over [A-Za-z] by rejection sampling (rng_uniform) */
+/*
+ * 18 letters, each uniform over [A-Za-z]: a random byte is kept only below 208 = 4 x 52
+ * (rejection sampling), then taken mod 52; one CSPRNG call serves a whole ID.
+ */
 static int new_id(struct gw_sessdb *db, char out[GW_SESS_ID_LEN + 1])
 {
 	static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-	uint32_t v;
+	uint8_t rnd[64];
+	size_t used = sizeof(rnd);
 	int i, tries, r;
 
 	for (tries = 0; tries < 16; tries++) {
-		for (i = 0; i < GW_SESS_ID_LEN; i++) {
-			if ((r = rng_uniform(db->rng, 52, &v)) < 0)
-				return r;
-			out[i] = alphabet[v];
+		for (i = 0; i < GW_SESS_ID_LEN;) {
+			if (used == sizeof(rnd)) {
+				if ((r = rng_bytes(db->rng, rnd, sizeof(rnd))) < 0)
+					return r;
+				used = 0;
+			}
+			if (rnd[used] < 4 * 52)
+				out[i++] = alphabet[rnd[used] % 52];
+			used++;
 		}
 		out[GW_SESS_ID_LEN] = 0;
 		if (!id_in_use(db, out)) /* unique among active, inactive and expired */

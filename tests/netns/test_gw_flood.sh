@@ -4,7 +4,8 @@
 #     gateway answers with a stateless COOKIE (RFC 7296 §2.6), and the half-open SAs stay
 #     within `crypto ikev2 limit max-in-negotiation-sa 20`;
 #   - junk datagrams on UDP 500 and 4500 are counted and dropped;
-#   - afterwards a real client still logs in and passes traffic.
+#   - afterwards a real client still logs in and passes traffic;
+#   - with COOKIE off, the hard limit alone drops what exceeds it.
 #
 #  [ns cl: python3 flooder, then strongSwan]             [ns gw: anyroam-gw]
 #  veth-c 10.77.0.2/24 ---------------------------------- veth-g 10.77.0.1/24
@@ -103,4 +104,17 @@ sw_start
 sw --initiate --child mschap-net --timeout 30 >"$TEST_TMP/initiate.log" 2>&1 ||
 	die "login after the flood failed: $(tail -3 "$TEST_TMP/initiate.log")"
 nsx cl ping -c 2 -i 0.2 -W 2 $BEHIND_IP >/dev/null || die "no traffic after the flood"
+
+# without COOKIE (cookie-challenge 0) the hard limit alone bounds the half-open SAs
+kill "${_pids[0]}"
+wait_for 10 sh -c "! kill -0 ${_pids[0]} 2>/dev/null" || die "anyroam-gw did not stop"
+sed -i 's/^crypto ikev2 limit max-in-negotiation-sa .*/crypto ikev2 limit max-in-negotiation-sa 10/;
+	s/^crypto ikev2 cookie-challenge .*/crypto ikev2 cookie-challenge 0/' "$LAB/gw.conf"
+gw_start
+read -r normal cookie < <(nsx cl python3 "$TEST_TMP/flood.py" $GW_IP 30) || die "flooder failed"
+stats=$(gw_ctl --json show crypto ikev2 stats)
+drops=$(sed -n 's/.*"half_open_drops":\([0-9]*\).*/\1/p' <<<"$stats")
+log "flood of 30 without COOKIE: $normal answered, $drops dropped at the limit"
+[ "$cookie" = 0 ] || die "COOKIE sent although cookie-challenge is 0"
+[ "$normal" -le 10 ] && [ "${drops:-0}" -ge 20 ] || die "the half-open limit did not hold: $stats"
 log "ok: COOKIE under flood, half-open bounded, junk counted, login still works"

@@ -1,6 +1,7 @@
 /* test_gw_sess.c - gateway session databases: IDs, tokens, leases, D5-D7, expiry, stats. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -272,10 +273,35 @@ static void many_sessions_grow_the_tables(void **state)
 	gw_sessdb_free(db);
 }
 
+/* Rejection sampling keeps the 52 letters equally likely (36,000 letters, ~692 each). */
+static void id_letters_are_uniform(void **state)
+{
+	struct gw_sessdb *db = new_db("10.0.0.1", "10.0.31.255");
+	unsigned int count[128] = {0}, i, j;
+	struct gw_sess *s;
+
+	(void)state;
+	for (i = 0; i < 2000; i++) {
+		assert_int_equal(gw_sessdb_login(db, 0, "u", true, i + 1, &s), 0);
+		for (j = 0; j < GW_SESS_ID_LEN; j++)
+			count[(unsigned char)s->id[j]]++;
+	}
+	for (i = 0; i < 128; i++) {
+		bool letter = (i >= 'A' && i <= 'Z') || (i >= 'a' && i <= 'z');
+
+		if (letter && (count[i] < 550 || count[i] > 850))
+			fail_msg("letter %c drawn %u times", i, count[i]);
+		if (!letter)
+			assert_int_equal(count[i], 0);
+	}
+	gw_sessdb_free(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(ids_and_tokens_have_the_d4_shape),
+		cmocka_unit_test(id_letters_are_uniform),
 		cmocka_unit_test(leases_are_pinned_and_bounded),
 		cmocka_unit_test(reconnect_while_active_replaces_the_sa),
 		cmocka_unit_test(failures_follow_d7),
