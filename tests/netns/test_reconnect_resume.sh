@@ -25,6 +25,8 @@ sid=$(agent_stat session_id)
 log "connected: $vip, session $sid"
 
 tcp_start
+bg cl "$TEST_TMP/follow.txt" "$BIN/anyroam" --ctl "$AGENT_CTL" events --follow >/dev/null
+sleep 0.3
 log "simulate resume"
 agent_cli debug simulate-resume >/dev/null || die "simulate-resume refused"
 wait_for 10 agent_connected || die "not Connected again after resume"
@@ -41,6 +43,7 @@ for line in "Client Agent continuing from system suspend." \
 	grep -qF "$line" "$TEST_TMP/events.txt" || die "event log lacks '$line'"
 done
 grep -qF "Session level reconnect reason code 9" "$AGENT_STATE/anyroam.log" || die "DART log lacks reason code 9"
+grep -qF "Session level reconnect reason code 9" "$TEST_TMP/follow.txt" || die "events --follow did not show the reconnect"
 [ "$(gw_stat success)" -ge 1 ] || die "gateway counted no successful reconnect: $(gw_ctl show crypto ikev2 stats reconnect)"
 gw_ctl show crypto ikev2 session detailed >"$TEST_TMP/show.txt"
 grep -q "Auth verify: PSK" "$TEST_TMP/show.txt" || die "gateway does not show a PSK reconnect"
