@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
 
 #include "core/log.h"
@@ -91,6 +92,10 @@ void conn_set_state(struct conn *c, enum conn_state new, int reason, const char 
 		DAEMON_SOURCE_AGENT, sid, reason, "State %s -> %s%s%s", conn_state_to_string(old),
 		conn_state_to_string(new), text ? ": " : "", text ? text : "");
 	broadcast_state(c, text);
+	/* `systemctl status anyroamd` shows it (the unit is Type=notify) */
+	(void)sd_notifyf(0, "STATUS=%s%s%s", conn_state_to_string(new),
+			 new == CONN_STATE_DISCONNECTED ? "" : " ",
+			 new == CONN_STATE_DISCONNECTED ? "" : c->host_name);
 }
 
 struct conn *conn_new(struct daemon *d)
