@@ -430,7 +430,8 @@ static int ctl_handler(void *ud, const struct gw_ctl_request *req, FILE *out)
 	case GW_CTL_SHOW_CRYPTO_SESSION_DETAIL:
 	case GW_CTL_SHOW_IKEV2_SESSION_DETAILED:
 		gw_sessdb_foreach(d->db, collect_one, &c);
-		qsort(c.sas, c.n, sizeof(*c.sas), by_serial);
+		if (c.n) /* qsort(NULL, 0, ...) is undefined (C17 7.22.5) */
+			qsort(c.sas, c.n, sizeof(*c.sas), by_serial);
 		if (req->cmd == GW_CTL_SHOW_CRYPTO_SESSION_DETAIL)
 			gw_show_crypto_session_detail(out, &ctx, c.sas, c.n, req->json);
 		else
