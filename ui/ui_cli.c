@@ -10,10 +10,6 @@
 #include "ui/dart_cli.h"
 #include "ui/profile_check.h"
 
-/* The profile engineer's ui/profile_check.c provides it; weak so that a build without
- * it still links and says so instead of failing. */
-#pragma weak ui_profile_check
-
 struct ui_command {
 	const char *name;
 	int (*handler)(const struct ui_opts *o, int argc, char **argv);
@@ -274,10 +270,6 @@ static int cmd_profile(const struct ui_opts *o, int argc, char **argv)
 {
 	if (argc < 2 || strcmp(argv[1], "check") != 0)
 		return usage_of(o, "profile");
-	if (!ui_profile_check) {
-		fprintf(o->err, "anyroam: profile check is not part of this build\n");
-		return UI_EXIT_FAILED;
-	}
 	fflush(o->out);
 	return ui_profile_check(argc - 1, argv + 1);
 }
