@@ -1,5 +1,5 @@
 /*
- * test_profile.c - profile/: every real profile of ../shared/testdata/profiles, the
+ * test_profile.c - profile/: every real profile of tests/data/shared-profiles (a copy of ../shared/testdata/profiles), the
  * seed's profile, the lab profile, schema defaults, UserControllable and preferences,
  * merging directories, and the strict-XML rules (DOCTYPE, size, malformed).
  */
@@ -22,7 +22,7 @@
 #include "profile/profile.h"
 #include "tests/gateway/gw_lab.h"
 
-#define SHARED_PROFILES ANYROAM_SRCDIR "/../shared/testdata/profiles"
+#define SHARED_PROFILES ANYROAM_TESTDATA "/shared-profiles"
 #define FIXTURES	ANYROAM_TESTDATA "/profiles"
 
 static uint8_t *slurp(const char *path, size_t *ret_len)

@@ -18,7 +18,7 @@
 #include "ui/profile_check.h"
 
 #define FIXTURES	ANYROAM_TESTDATA "/profiles"
-#define SHARED_PROFILES ANYROAM_SRCDIR "/../shared/testdata/profiles"
+#define SHARED_PROFILES ANYROAM_TESTDATA "/shared-profiles"
 
 struct run {
 	int rc;
