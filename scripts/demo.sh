@@ -8,6 +8,9 @@ cd "$(dirname "$0")/.."
 scripts/deps.sh demo
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >build.configure.log 2>&1 ||
 	{ cat build.configure.log; exit 1; }
-cmake --build build -j"$(nproc)" 2>&1 | grep -vE '^\[ *[0-9]+%\]|^(gmake|make)\[' || true
-test "${PIPESTATUS[0]}" -eq 0
+if ! cmake --build build -j"$(nproc)" >build.build.log 2>&1; then
+	grep -E 'error|Error' build.build.log | head -40
+	echo "build failed; full log in build.build.log"
+	exit 1
+fi
 exec bash tests/netns/demo.sh

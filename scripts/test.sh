@@ -16,8 +16,12 @@ configure_build() { # DIR CMAKE-ARGS...
 	shift
 	cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >"$dir.configure.log" 2>&1 ||
 		{ cat "$dir.configure.log"; exit 1; }
-	cmake --build "$dir" -j"$jobs" 2>&1 | grep -vE '^\[ *[0-9]+%\]|^(gmake|make)\[' || true
-	test "${PIPESTATUS[0]}" -eq 0
+	if ! cmake --build "$dir" -j"$jobs" >"$dir.build.log" 2>&1; then
+		grep -E 'error|Error' "$dir.build.log" | head -40
+		echo "build of $dir failed; full log in $dir.build.log"
+		exit 1
+	fi
+	grep -E 'warning' "$dir.build.log" | head -20 || true
 }
 
 mkdir -p build build-asan build-fuzz

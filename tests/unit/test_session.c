@@ -101,8 +101,7 @@ static void parse_is_strict(void **state)
 		"anyroam-session 1\nid=abc\ntoken=30313233343536373839616263646566\nfoo=1\n",
 		"anyroam-session 1\nid=abc\ntoken=3031323334353637383961626364656\n",
 		"anyroam-session 1\nid=abc\ntoken=30313233343536373839616263646566\ndh_group=-1\n",
-		"anyroam-session "
-		"1\nid=abc\ntoken=30313233343536373839616263646566\ngateway_port=70000\n",
+		"anyroam-session 1\nid=abc\ntoken=30313233343536373839616263646566\ngateway_port=70000\n",
 		"anyroam-session 1\nid=abc\ntoken=30313233343536373839616263646566\nattr=novalue\n",
 		"anyroam-session 1\nid=abc\ntoken=30313233343536373839616263646566\nnoequals\n",
 	};
