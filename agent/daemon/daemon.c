@@ -355,6 +355,7 @@ static int setup_platform(struct daemon *d)
 		.dns_backend = d->conf.dns_backend
 				       ? platform_dns_backend_from_string(d->conf.dns_backend)
 				       : PLATFORM_DNS_BACKEND_AUTO,
+		.debounce_usec = d->conf.network_debounce_ms * USEC_PER_MSEC,
 	};
 	int r = 0;
 

@@ -19,6 +19,7 @@ void daemon_conf_init(struct daemon_conf *c)
 		.log_level = LOG_LEVEL_INFO,
 		.cisco_compat = true,
 		.event_log_max_bytes = 1024 * 1024,
+		.network_debounce_ms = DAEMON_CONF_DEBOUNCE_MS_DEFAULT,
 	};
 }
 
@@ -92,6 +93,17 @@ static int parse_u64(const char *v, uint64_t *ret)
 	return 0;
 }
 
+static int parse_debounce(struct daemon_conf *c, const char *v)
+{
+	uint64_t ms;
+	int r = parse_u64(v, &ms);
+
+	if (r < 0 || ms < 1 || ms > DAEMON_CONF_DEBOUNCE_MS_MAX)
+		return -EINVAL;
+	c->network_debounce_ms = ms;
+	return 0;
+}
+
 static int parse_level(struct daemon_conf *c, const char *v)
 {
 	int r = log_level_from_string(v);
@@ -128,6 +140,8 @@ static int apply(struct daemon_conf *c, const char *k, const char *v)
 		return parse_bool(v, &c->cisco_compat);
 	if (strcmp(k, "event-log-max-bytes") == 0)
 		return parse_u64(v, &c->event_log_max_bytes);
+	if (strcmp(k, "network-debounce-ms") == 0)
+		return parse_debounce(c, v);
 	return -ENOENT;
 }
 

@@ -28,7 +28,8 @@ static void conf_parses_lab_file(void **state)
 			   "system-ca no\n\n"
 			   "dns-backend file\n"
 			   "resolv-conf /tmp/lab/resolv.conf\n"
-			   "tun-name vpn0\n";
+			   "tun-name vpn0\n"
+			   "network-debounce-ms 50\n";
 	struct daemon_conf c;
 	char err[256] = "";
 
@@ -45,6 +46,10 @@ static void conf_parses_lab_file(void **state)
 	assert_true(c.cisco_compat);
 	assert_string_equal(c.dns_backend, "file");
 	assert_string_equal(c.tun_name, "vpn0");
+	assert_int_equal(c.network_debounce_ms, 50);
+	daemon_conf_done(&c);
+	daemon_conf_init(&c);
+	assert_int_equal(c.network_debounce_ms, DAEMON_CONF_DEBOUNCE_MS_DEFAULT);
 	daemon_conf_done(&c);
 }
 
@@ -61,6 +66,10 @@ static void conf_errors_name_the_line(void **state)
 		{"system-ca maybe\n", "agent.conf:1: system-ca: 'maybe' is not a valid value"},
 		{"dns-backend dnsmasq\n",
 		 "agent.conf:1: dns-backend: 'dnsmasq' is not a valid value"},
+		{"network-debounce-ms 0\n",
+		 "agent.conf:1: network-debounce-ms: '0' is not a valid value"},
+		{"network-debounce-ms 1001\n",
+		 "agent.conf:1: network-debounce-ms: '1001' is not a valid value"},
 	};
 
 	(void)state;
