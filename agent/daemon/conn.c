@@ -106,6 +106,8 @@ struct conn *conn_new(struct daemon *d)
 	c->udp_fd = -1;
 	c->tun_fd = -1;
 	session_init(&c->session);
+	if (conn_probe_attach(c) < 0)
+		log_warning("conn: cannot watch SIGCONT; a frozen agent is noticed by its timers only");
 	return c;
 }
 
@@ -125,6 +127,7 @@ struct conn *conn_free(struct conn *c)
 	if (c->udp_fd >= 0)
 		close(c->udp_fd);
 	c->timer = sd_event_source_disable_unref(c->timer);
+	c->sigcont = sd_event_source_disable_unref(c->sigcont);
 	session_done(&c->session);
 	free(c);
 	return NULL;

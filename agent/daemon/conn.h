@@ -95,6 +95,12 @@ struct conn {
 	bool attempt_due; /* rc.next_at is armed */
 	usec_t sleep_started;
 
+	/* conn_probe.c: a quick DPD after a freeze hint (SIGCONT, a late timer) */
+	struct sd_event_source *sigcont;
+	uint64_t probe_sa;  /* the SA probed */
+	usec_t probe_from;  /* authenticated input since then means alive */
+	usec_t probe_until; /* verdict due; 0 = no probe */
+
 	/* control: who is waiting for what */
 	struct daemon_ctl_client *requester; /* connect: gets progress and forms */
 	uint32_t requester_id;
@@ -158,3 +164,17 @@ void conn_reconnect_on_sleep(struct conn *c);
 void conn_rearm(struct conn *c);
 /* Timer callback body. */
 void conn_on_timer(struct conn *c);
+
+/* conn_probe.c: freeze detection (issue 8 scenario 3) */
+#define CONN_PROBE_WAIT (2 * USEC_PER_SEC) /* DPD sent at 0, resent at 0.5 and 1.5 s */
+#define CONN_PROBE_LATE (3 * USEC_PER_SEC) /* a timer this late: we did not run */
+/* Watches SIGCONT on the daemon's event loop. */
+_must_check_ int conn_probe_attach(struct conn *c);
+/* A hint that we did not run: probe the gateway now unless already probing. */
+void conn_probe_start(struct conn *c, const char *hint);
+/* USEC_INFINITY when no probe runs. */
+usec_t conn_probe_deadline(const struct conn *c);
+/* At the verdict: nothing heard since the probe -> reconnect, reason 103. */
+void conn_probe_check(struct conn *c, usec_t now);
+/* The connection timer ran at now for a deadline `scheduled`. */
+void conn_probe_timer_fired(struct conn *c, usec_t scheduled, usec_t now);

@@ -251,6 +251,7 @@ void conn_reconnect_on_sleep(struct conn *c)
 
 static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
+	conn_probe_timer_fired(userdata, usec, clock_boottime_now());
 	conn_on_timer(userdata);
 	return 0;
 }
@@ -261,6 +262,8 @@ void conn_rearm(struct conn *c)
 
 	if (c->attempt_due && c->rc.next_at < t)
 		t = c->rc.next_at;
+	if (conn_probe_deadline(c) < t)
+		t = conn_probe_deadline(c);
 	if (t == USEC_INFINITY) {
 		if (c->timer)
 			(void)sd_event_source_set_enabled(c->timer, SD_EVENT_OFF);
@@ -302,5 +305,6 @@ void conn_on_timer(struct conn *c)
 		if (!c->sa || !c->attempt_answered)
 			attempt(c);
 	}
+	conn_probe_check(c, now);
 	conn_rearm(c);
 }

@@ -298,6 +298,7 @@ int ike_sa_get_info(const struct ike *ike, uint64_t spi, struct ike_sa_info *ret
 	i.created = sa->created;
 	i.established = sa->established_at;
 	i.last_rx = sa->last_rx;
+	i.request_pending = sa->req.kind != IKE_REQ_NONE;
 	i.rx_packets = sa->rx_packets;
 	i.tx_packets = sa->tx_packets;
 	i.has_child = sa->has_child;

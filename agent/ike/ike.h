@@ -478,6 +478,7 @@ struct ike_sa_info {
 	bool frag_rfc7383, frag_cisco;		      /* what the peer announced */
 	unsigned int peer_window;
 	usec_t created, established, last_rx;
+	bool request_pending; /* our request is out, unanswered (a DPD probe's verdict) */
 	uint64_t rx_packets, tx_packets; /* IKE datagrams */
 	bool has_child;
 	uint32_t child_spi_in, child_spi_out;

@@ -34,8 +34,18 @@ gw_inactive() { [ "$(gw_stat inactive)" -ge 1 ] 2>/dev/null; }
 wait_for 40 gw_inactive || die "the gateway never moved the session to inactive: $(gw_ctl --json show crypto ikev2 stats reconnect)"
 sleep 2
 kill -CONT "$AGENT_PID"
-wait_for 90 sh -c "[ \"\$($BIN/anyroam --ctl $AGENT_CTL --json stats | sed -n 's/.*\"reconnects\":\([0-9]*\).*/\1/p')\" -ge 1 ]" ||
-	die "no reconnect after SIGCONT"
+# SIGCONT makes the agent probe at once (3 DPD tries in 2 s, then reason 103), not
+# after its own DPD's full retransmission schedule (~35 s)
+t0=$(date +%s%N)
+until nsx cl ping -c 1 -W 1 $BEHIND_IP >/dev/null 2>&1; do
+	[ $(($(date +%s%N) - t0)) -lt 8000000000 ] ||
+		die "no traffic within 8 s of SIGCONT (state: $(agent_cli state))"
+	sleep 0.1
+done
+log "traffic back $((($(date +%s%N) - t0) / 1000000)) ms after SIGCONT"
+[ "$(agent_stat reconnects)" -ge 1 ] || die "traffic without a reconnect after the freeze"
+[ "$(agent_stat last_reconnect_reason)" = 103 ] ||
+	die "reconnect reason $(agent_stat last_reconnect_reason), expected 103 (dead peer)"
 wait_for 10 agent_connected || die "not Connected after SIGCONT"
 [ "$(agent_stat assigned_ipv4)" = "$vip" ] || die "address changed after the freeze"
 nsx cl ping -c 3 -i 0.2 -W 2 $BEHIND_IP >/dev/null || die "no traffic after the freeze"
