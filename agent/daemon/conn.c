@@ -107,7 +107,8 @@ struct conn *conn_new(struct daemon *d)
 	c->tun_fd = -1;
 	session_init(&c->session);
 	if (conn_probe_attach(c) < 0)
-		log_warning("conn: cannot watch SIGCONT; a frozen agent is noticed by its timers only");
+		log_warning(
+			"conn: cannot watch SIGCONT; a frozen agent is noticed by its timers only");
 	return c;
 }
 
@@ -293,6 +294,7 @@ void conn_request_connect(struct conn *c, struct daemon_ctl_client *cl, const st
 	if (c->state != CONN_STATE_DISCONNECTED)
 		return join_attempt(c, cl, req, host);
 	session_done(&c->session);
+	daemon_prefs_for_user(c->d, cl->uid); /* UserControllable settings follow this user */
 	if ((r = choose_host(c, host, err, sizeof(err))) < 0)
 		return (void)daemon_ctl_reply(cl, req, r, err);
 	attach_requester(c, cl, req);

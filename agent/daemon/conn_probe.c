@@ -53,8 +53,10 @@ void conn_probe_start(struct conn *c, const char *hint)
 	/* -EBUSY: a request (often our own late DPD) is already out; its answer or any
 	 * ESP counts just the same, and the verdict still comes at probe_until */
 	r = ike_sa_dpd(c->ike, c->sa, now);
-	log_info("conn %s: %s: probing the gateway (DPD%s, verdict in %llu ms)", c->host_name,
-		 hint, r == -EBUSY ? " already out" : r < 0 ? " not sent" : "",
+	log_info("conn %s: %s: probing the gateway (DPD%s, verdict in %llu ms)", c->host_name, hint,
+		 r == -EBUSY ? " already out"
+		 : r < 0     ? " not sent"
+			     : "",
 		 (unsigned long long)(CONN_PROBE_WAIT / USEC_PER_MSEC));
 	conn_ike_pump(c);
 }

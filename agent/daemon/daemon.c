@@ -34,6 +34,8 @@ static const struct option long_opts[] = {
 	{"ctl", required_argument, NULL, 's'},
 	{"state-dir", required_argument, NULL, 'd'},
 	{"profile-dir", required_argument, NULL, 'p'},
+	{"prefs-global", required_argument, NULL, 'G'},
+	{"prefs-user", required_argument, NULL, 'U'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -41,7 +43,8 @@ static const struct option long_opts[] = {
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: anyroamd [--foreground] [--config FILE] [--ctl SOCKET] [--state-dir DIR]"
-		   " [--profile-dir DIR]\n");
+		   " [--profile-dir DIR]\n"
+		   "                [--prefs-global FILE] [--prefs-user FILE]\n");
 }
 
 int daemon_parse_args(int argc, char **argv, struct daemon_options *o)
@@ -66,6 +69,12 @@ int daemon_parse_args(int argc, char **argv, struct daemon_options *o)
 			break;
 		case 'p':
 			o->profile_dir = optarg;
+			break;
+		case 'G':
+			o->prefs_global = optarg;
+			break;
+		case 'U':
+			o->prefs_user = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -175,6 +184,7 @@ void daemon_load_profiles(struct daemon *d)
 					    ARRAY_SIZE(profile_default_dirs), &fs_ops, NULL, &dg);
 	for (size_t i = 0; i < d->conf.n_profiles; i++)
 		load_profile_file(d, d->conf.profiles[i], &dg);
+	daemon_prefs_load(d, &fs_ops, &dg);
 	log_diags(&dg);
 	profile_diags_done(&dg);
 	log_info("%zu host(s) in the profiles", profile_set_host_count(d->profiles));

@@ -13,9 +13,11 @@
 
 #include <cmocka.h>
 
+#include "daemon/daemon.h"
 #include "daemon/daemon_conf.h"
 #include "daemon/daemon_ctl.h"
 #include "daemon/daemon_log.h"
+#include "profile/profile.h"
 
 static void conf_parses_lab_file(void **state)
 {
@@ -164,6 +166,57 @@ static void peer_check(void **state)
 	assert_false(daemon_ctl_peer_allowed(1000, 1000, sup, 1, 995));
 }
 
+/* Lab's settings after daemon_load_profiles with these preference files. */
+static void lab_settings(const char *dir, const char *global, const char *user,
+			 struct profile_settings *st, struct daemon *d)
+{
+	const struct profile_host *h;
+
+	*d = (struct daemon){
+		.opts = {.profile_dir = dir, .prefs_global = global, .prefs_user = user}};
+	daemon_load_profiles(d);
+	assert_non_null(h = profile_set_find_host(d->profiles, "Lab"));
+	assert_int_equal(profile_set_host_settings(d->profiles, h, st), 0);
+}
+
+/* UserControllable settings take preferences_global.xml then preferences.xml;
+ * others never do (profile/README.md "Precedence"). */
+static void prefs_apply_to_user_controllable(void **state)
+{
+	char dir[] = "/tmp/anyroam-prefs.XXXXXX", path[256], cmd[600];
+	struct profile_settings st;
+	struct daemon d;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/lab.xml", dir);
+	snprintf(cmd, sizeof(cmd), "cp %s/profiles/user-controllable.xml %s", ANYROAM_TESTDATA,
+		 path);
+	assert_int_equal(system(cmd), 0);
+
+	/* no preference files: the profile's values */
+	lab_settings(dir, "/nonexistent/g.xml", "/nonexistent/u.xml", &st, &d);
+	assert_int_equal(st.local_lan_access.num, 0);
+	assert_int_equal(st.auto_reconnect_behavior.num, PROFILE_BEHAVIOR_DISCONNECT_ON_SUSPEND);
+	d.profiles = profile_set_free(d.profiles);
+
+	/* global turns LocalLanAccess on; the user's asks ReconnectAfterResume */
+	lab_settings(dir, ANYROAM_TESTDATA "/profiles/prefs-global.xml",
+		     ANYROAM_TESTDATA "/profiles/prefs-user.xml", &st, &d);
+	assert_int_equal(st.local_lan_access.num, 1);
+	assert_int_equal(st.auto_reconnect_behavior.num, PROFILE_BEHAVIOR_RECONNECT_AFTER_RESUME);
+	assert_int_equal(st.auto_reconnect.num, 1);
+	d.profiles = profile_set_free(d.profiles);
+
+	/* a broken preferences file is skipped, the profile still loads */
+	lab_settings(dir, ANYROAM_TESTDATA "/profiles/acvpn-bad-behavior.xml", NULL, &st, &d);
+	assert_int_equal(st.local_lan_access.num, 0);
+	d.profiles = profile_set_free(d.profiles);
+
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -172,6 +225,7 @@ int main(void)
 		cmocka_unit_test(event_log_writes_dart_records),
 		cmocka_unit_test(event_log_ring_and_rotation),
 		cmocka_unit_test(peer_check),
+		cmocka_unit_test(prefs_apply_to_user_controllable),
 	};
 
 	log_set_level(LOG_LEVEL_ERR); /* the records also go to the log sink: keep it quiet */
