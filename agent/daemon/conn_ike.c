@@ -23,6 +23,7 @@
 #include "core/rng.h"
 #include "core/xmalloc.h"
 #include "daemon/daemon.h"
+#include "daemon/daemon_update.h"
 #include "eap/eap.h"
 #include "esp/esp.h"
 #include "ike/cisco_compat.h"
@@ -330,6 +331,9 @@ static void eap_success(struct conn *c)
 	r = ike_sa_eap_complete(c->ike, c->sa, clock_boottime_now(), o->msk);
 	if (r < 0)
 		log_debug("conn %s: eap complete: %s", c->host_name, err_str(r));
+	/* a profile the gateway announced (AnyConnect complete): fetched off the loop */
+	if (o->profile_url && o->profile_hash)
+		daemon_update_start(c->d, c->host_address, o->profile_url, o->profile_hash);
 }
 
 static void handle_eap(struct conn *c, const uint8_t *p, size_t n)

@@ -22,6 +22,7 @@
 #include "core/log.h"
 #include "core/xmalloc.h"
 #include "daemon/conn.h"
+#include "daemon/daemon_update.h"
 #include "ike/ike_cert.h"
 #include "platform/linux/platform_linux.h"
 #include "profile/profile.h"
@@ -462,6 +463,7 @@ void daemon_teardown(struct daemon *d)
 	(void)sd_notify(0, "STOPPING=1");
 	/* the control clients go first: their close callbacks reach into conn */
 	daemon_ctl_stop(&d->ctl);
+	daemon_update_stop(d);
 	dart_daemon_done(&d->dart);
 	d->conn = conn_free(d->conn);
 	d->platform = platform_free(d->platform);

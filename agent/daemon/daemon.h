@@ -18,6 +18,7 @@ struct sd_event;
 struct platform;
 struct profile_set;
 struct conn;
+struct daemon_update;
 
 #define DAEMON_STATE_DIR_DEFAULT "/run/anyroam"
 #define DAEMON_SOURCE_AGENT	 "anyroamd"
@@ -43,8 +44,9 @@ struct daemon {
 	struct profile_set *profiles;
 	X509_STORE *trust;
 	struct conn *conn;
-	struct dart_daemon dart; /* `anyroam dart` requests and the history they bundle */
-	uid_t prefs_uid;	 /* whose preferences.xml applies (the last login's user) */
+	struct dart_daemon dart;      /* `anyroam dart` requests and the history they bundle */
+	struct daemon_update *update; /* a profile update in progress (daemon_update.h) */
+	uid_t prefs_uid;	      /* whose preferences.xml applies (the last login's user) */
 	bool prefs_uid_set;
 };
 

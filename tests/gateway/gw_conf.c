@@ -424,6 +424,24 @@ static int profile_dpd(struct pctx *p)
 	return 0;
 }
 
+/* `anyconnect profile-manifest /URI SHA1HEX`: what the EAP-AnyConnect complete announces */
+static int profile_manifest(struct pctx *p)
+{
+	struct gw_conf *c = p->c;
+	const char *h;
+
+	if (p->n != 4)
+		return fail(p, "expected 'anyconnect profile-manifest URI SHA1HEX'");
+	if (p->w[2][0] != '/')
+		return fail(p, "profile-manifest: the URI '%s' must start with '/'", p->w[2]);
+	for (h = p->w[3]; *h && isxdigit((unsigned char)*h); h++)
+		;
+	if (*h || h - p->w[3] != 40)
+		return fail(p, "profile-manifest: '%s' is not a SHA-1 in hex (40 digits)", p->w[3]);
+	strcpy(c->profile_sha1, p->w[3]);
+	return copy_name(p, c->profile_uri, sizeof(c->profile_uri), p->w[2]);
+}
+
 static int blk_profile(struct pctx *p)
 {
 	struct gw_conf *c = p->c;
@@ -456,6 +474,8 @@ static int blk_profile(struct pctx *p)
 	if (is(p, 0, "max-login-attempts"))
 		return need(p, 2, "max-login-attempts N")
 			       ?: parse_uint(p, p->w[1], 1, 10, &c->max_login_attempts);
+	if (is(p, 0, "anyconnect") && is(p, 1, "profile-manifest"))
+		return profile_manifest(p);
 	if (is(p, 0, "aaa") || is(p, 0, "virtual-template") || is(p, 0, "anyconnect"))
 		return 0; /* local AAA lists and IOS interface templates: implied here */
 	return fail(p, "unknown profile command '%s'", p->w[0]);

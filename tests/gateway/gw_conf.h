@@ -33,7 +33,10 @@
  *                                       pki certificate PEM, pki key PEM, pki ca PEM,
  *                                       dpd N retry M [on-demand] (also IOS `dpd N M on-demand`),
  *                                       reconnect timeout N, aaa authorization ... POLICY,
- *                                       max-login-attempts N
+ *                                       max-login-attempts N,
+ *                                       anyconnect profile-manifest URI SHA1HEX: announce
+ *                                       one profile in the `complete` message (the client
+ *                                       fetches https://ITS-HOSTADDRESS/URI, checks SHA1)
  *   crypto ipsec transform-set NAME esp-aes 256 esp-sha384-hmac|esp-sha512-hmac|esp-gcm 256
  *   crypto ikev2 fragmentation mtu N
  *   crypto ikev2 limit max-in-negotiation-sa N
@@ -142,6 +145,8 @@ struct gw_conf {
 	bool dpd_on_demand;
 	unsigned int reconnect_timeout; /* s; 0 = reconnect disabled */
 	unsigned int max_login_attempts;
+	char profile_uri[256]; /* "" = no manifest announced */
+	char profile_sha1[41]; /* 40 hex digits */
 
 	unsigned int frag_mtu;
 	unsigned int half_open_limit;

@@ -130,6 +130,10 @@ static struct eap_server *eap_for(struct gw_daemon *d, struct gw_sa *gs)
 
 		ic->d = d, ic->sa = gs->sa;
 		cfg.method = EAP_METHOD_ANYCONNECT;
+		if (d->conf->profile_uri[0]) {
+			cfg.profile_url = d->conf->profile_uri;
+			cfg.profile_hash = d->conf->profile_sha1;
+		}
 		cfg.issuer = (struct eap_session_issuer){issue_session, ic, free};
 	} else {
 		cfg.method =

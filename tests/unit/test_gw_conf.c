@@ -263,6 +263,10 @@ static void bad_lines_name_the_line(void **state)
 		{"listen address 10.0.0.1 port 70000\n", 1, "from 1 to 65535"},
 		{"crypto ikev2 policy default\n proposal other\n", 2, "not defined"},
 		{"crypto ipsec transform-set T esp-des\n", 1, "transform-set"},
+		{"crypto ikev2 profile X\n anyconnect profile-manifest a.xml 00\n", 2,
+		 "must start with '/'"},
+		{"crypto ikev2 profile X\n anyconnect profile-manifest /a.xml 00\n", 2,
+		 "not a SHA-1"},
 		{"username u password 0 x\x01y\n", 1, "control character"},
 		{"username a password 0 x\n", 0, "no 'ip local pool'"},
 		{"crypto ikev2 authorization policy A\n pool OTHER\n" MIN_TAIL
@@ -281,6 +285,27 @@ static void bad_lines_name_the_line(void **state)
 		assert_string_equal(err.file, "t.conf");
 		gw_conf_done(&c);
 	}
+}
+
+/* The manifest announced in the EAP-AnyConnect complete message. */
+static void profile_manifest_line(void **state)
+{
+	struct gw_conf c;
+	struct gw_conf_error err;
+
+	(void)state;
+	assert_int_equal(parse(&c,
+			       "username a password 0 x\n" MIN_TAIL
+			       " anyconnect profile-manifest /CACHE/stc/profiles/acvpn.xml "
+			       "0123456789abcdef0123456789ABCDEF01234567\n",
+			       &err),
+			 0);
+	assert_string_equal(c.profile_uri, "/CACHE/stc/profiles/acvpn.xml");
+	assert_string_equal(c.profile_sha1, "0123456789abcdef0123456789ABCDEF01234567");
+	gw_conf_done(&c);
+	assert_int_equal(parse(&c, "username a password 0 x\n" MIN_TAIL, &err), 0);
+	assert_string_equal(c.profile_uri, ""); /* none announced by default */
+	gw_conf_done(&c);
 }
 
 static void missing_file_is_an_error(void **state)
@@ -440,6 +465,7 @@ int main(void)
 		cmocka_unit_test(seed_config_parses),
 		cmocka_unit_test(indented_seed_parses),
 		cmocka_unit_test(bad_lines_name_the_line),
+		cmocka_unit_test(profile_manifest_line),
 		cmocka_unit_test(missing_file_is_an_error),
 		cmocka_unit_test(hashed_password_round_trip),
 		cmocka_unit_test(lab_is_complete_and_parses),
