@@ -291,7 +291,6 @@ static bool visible(const char *path)
 static int ask_agent(const struct dart_cli *o, struct ui_ctl *c)
 {
 	struct ctl_msg req, resp;
-	int tag = dart_json_field("redact_users");
 	int64_t e = -EPROTO;
 	int r;
 
@@ -302,8 +301,8 @@ static int ask_agent(const struct dart_cli *o, struct ui_ctl *c)
 	}
 	ctl_msg_init(&req, CTL_KIND_REQUEST, CTL_TYPE_DART, 0);
 	(void)ctl_msg_add_str(&req, CTL_F_PATH, o->out);
-	if (o->redact && tag > 0)
-		(void)ctl_msg_add_int(&req, (enum ctl_field)tag, 1);
+	if (o->redact)
+		(void)ctl_msg_add_int(&req, CTL_F_REDACT_USERS, 1);
 	r = ui_ctl_call(c, &req, &resp, NULL, NULL);
 	ctl_msg_done(&req);
 	if (r < 0)
@@ -344,8 +343,7 @@ static int run(const struct dart_cli *o)
 			(unsigned)geteuid());
 		return collect_here(o, NULL);
 	}
-	/* without a redact flag in the protocol the agent would not redact: collect here */
-	if (o->local || (o->redact && dart_json_field("redact_users") < 0))
+	if (o->local)
 		r = 1;
 	else
 		r = ask_agent(o, &c);

@@ -107,7 +107,8 @@ enum ctl_field_type {
 	X(TIME_USEC, INT, "time_usec")                         \
 	X(RECORD_TYPE, STR, "type")                            \
 	X(RECORD_SOURCE, STR, "source")                        \
-	X(PATH, STR, "path")
+	X(PATH, STR, "path")                                   \
+	X(REDACT_USERS, INT, "redact_users") /* dart: replace user names with [USER] */
 
 #define CTL_FIELD_ENUM_(n, t, s) CTL_F_##n,
 enum ctl_field {

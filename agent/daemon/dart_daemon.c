@@ -370,7 +370,6 @@ void dart_daemon_request(struct dart_daemon *dd, struct daemon *d, struct daemon
 			 const struct ctl_msg *req)
 {
 	const char *path = ctl_msg_get_str(req, CTL_F_PATH);
-	int redact_tag = dart_json_field("redact_users");
 	int64_t redact = 0;
 	struct inputs_text t = {0};
 	struct dart_inputs in;
@@ -387,8 +386,7 @@ void dart_daemon_request(struct dart_daemon *dd, struct daemon *d, struct daemon
 		(void)daemon_ctl_reply(cl, req, -EPERM, "dart: the requesting user is unknown");
 		return;
 	}
-	if (redact_tag > 0)
-		(void)ctl_msg_get_int(req, (enum ctl_field)redact_tag, &redact);
+	(void)ctl_msg_get_int(req, CTL_F_REDACT_USERS, &redact);
 	fill_inputs(dd, d, &cr, redact != 0, &t, &in);
 	r = start_job(dd, d, cl, req, &in, &cr);
 	inputs_text_done(&t);

@@ -128,15 +128,16 @@ log "bundle 1: $(wc -l <"$TEST_TMP/b1/.order") files, no planted secret; $(head 
 
 log "anyroam dart --redact-users"
 grep -r -q -F "$DART_USER" "$TEST_TMP/b1" || die "the user name is nowhere in bundle 1: nothing to redact"
-# the control protocol has no redact flag yet: the CLI collects itself, where the agent
-# says it keeps its files (agent/paths.txt)
+# the redact flag travels in the DART request (field redact_users): the agent writes it
 agent_cli dart --redact-users -o "$TEST_TMP/bundle2.zip" >"$TEST_TMP/dart2.out" 2>"$TEST_TMP/dart2.err" ||
 	die "dart --redact-users failed: $(cat "$TEST_TMP/dart2.err")"
+grep -q "dart: wrote $TEST_TMP/bundle2.zip" "$TEST_TMP/agent.log" ||
+	die "the agent did not write the redacted bundle (the CLI collected it): $(cat "$TEST_TMP/dart2.err")"
 unpack "$TEST_TMP/bundle2.zip" "$TEST_TMP/b2"
 search_none "$TEST_TMP/b2" "$DART_PW" "$TOKEN" "$TOKEN_HEX" "$TOKEN_HEX_LOWER" "$DART_USER"
 check_manifest "$TEST_TMP/b2"
 grep -r -q -F '[USER]' "$TEST_TMP/b2" || die "no user name placeholder in the redacted bundle"
-# collected by the CLI, yet with the agent's own data (DART request without PATH)
+# written by the agent, with its own data
 for f in agent/reconnect-timeline.json agent/control-commands.txt agent/gateway-chain.pem agent/stats.json \
 	agent/paths.txt eventlog/anyroam.log config/agent.conf; do
 	[ -f "$TEST_TMP/b2/$f" ] || die "the CLI's bundle lacks the agent's $f"

@@ -211,6 +211,29 @@ static void stream_refuses_huge_prefix(void **state)
 	ctl_stream_done(&s);
 }
 
+/* `anyroam dart --redact-users` reaches the daemon as an INT field of the DART request. */
+static void dart_request_carries_redact_users(void **state)
+{
+	struct ctl_msg req, d;
+	uint8_t *body;
+	size_t n;
+	int64_t v = 0;
+
+	(void)state;
+	assert_string_equal(ctl_field_to_string(CTL_F_REDACT_USERS), "redact_users");
+	assert_int_equal(ctl_field_type_of(CTL_F_REDACT_USERS), CTL_FT_INT);
+	ctl_msg_init(&req, CTL_KIND_REQUEST, CTL_TYPE_DART, 7);
+	assert_int_equal(ctl_msg_add_str(&req, CTL_F_PATH, "/tmp/b.zip"), 0);
+	assert_int_equal(ctl_msg_add_int(&req, CTL_F_REDACT_USERS, 1), 0);
+	body = encode_body(&req, &n);
+	assert_int_equal(ctl_msg_decode(body, n, &d), 0);
+	assert_int_equal(ctl_msg_get_int(&d, CTL_F_REDACT_USERS, &v), 0);
+	assert_int_equal(v, 1);
+	free(body);
+	ctl_msg_done(&d);
+	ctl_msg_done(&req);
+}
+
 static void names_come_from_tables(void **state)
 {
 	(void)state;
@@ -229,6 +252,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(roundtrip_form_event),
 		cmocka_unit_test(response_carries_id_and_errno),
+		cmocka_unit_test(dart_request_carries_redact_users),
 		cmocka_unit_test(decode_is_strict),
 		cmocka_unit_test(utf8_rules),
 		cmocka_unit_test(stream_reassembles_byte_by_byte),
