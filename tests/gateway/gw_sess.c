@@ -506,6 +506,8 @@ enum gw_reconnect gw_sessdb_reconnect_lookup(struct gw_sessdb *db, usec_t now, s
 	struct gw_sess *s = NULL;
 
 	*ret = NULL;
+	/* expire what the reconnect timeout ended even if the daemon's timer is late */
+	(void)gw_sessdb_tick(db, now);
 	if (rl_held(db, now, src))
 		why = GW_RECONNECT_RATE_LIMITED; /* no lookup at all */
 	else if ((s = gw_sessdb_find(db, id, len)) && s->reconnectable)

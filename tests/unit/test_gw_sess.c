@@ -127,6 +127,27 @@ static void reconnect_while_active_replaces_the_sa(void **state)
 	gw_sessdb_free(db);
 }
 
+/* The reconnect timeout holds at lookup time, whether or not the daemon's timer has run. */
+static void expiry_holds_without_a_tick(void **state)
+{
+	struct gw_sessdb *db = new_db("10.1.0.1", "10.1.0.20");
+	struct gw_sess *s, *r;
+	char id[GW_SESS_ID_LEN + 1];
+
+	(void)state;
+	assert_int_equal(gw_sessdb_login(db, 0, "test", true, 1, &s), 0);
+	memcpy(id, s->id, sizeof(id));
+	gw_sessdb_sa_lost(db, 10 * SEC, s);
+	assert_int_equal(
+		gw_sessdb_reconnect_lookup(db, 909 * SEC, ip("10.0.0.1"), id, GW_SESS_ID_LEN, &r),
+		GW_RECONNECT_OK);
+	assert_int_equal(
+		gw_sessdb_reconnect_lookup(db, 910 * SEC, ip("10.0.0.1"), id, GW_SESS_ID_LEN, &r),
+		GW_RECONNECT_EXPIRED_SESSION);
+	assert_null(r);
+	gw_sessdb_free(db);
+}
+
 static void failures_follow_d7(void **state)
 {
 	struct gw_sessdb *db = new_db("10.1.0.1", "10.1.0.20");
@@ -305,6 +326,7 @@ int main(void)
 		cmocka_unit_test(leases_are_pinned_and_bounded),
 		cmocka_unit_test(reconnect_while_active_replaces_the_sa),
 		cmocka_unit_test(failures_follow_d7),
+		cmocka_unit_test(expiry_holds_without_a_tick),
 		cmocka_unit_test(rate_limit_holds_a_source),
 		cmocka_unit_test(token_rotation_replaces_the_token),
 		cmocka_unit_test(standard_eap_sessions_are_not_reconnectable),
