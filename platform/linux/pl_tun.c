@@ -1,6 +1,6 @@
 /*
- * pl_tun.c - the TUN device: created once per connection (IFF_TUN|IFF_NO_PI,
- * not persistent, so it disappears with our fd if the agent dies), then
+ * pl_tun.c - the TUN device: created once per connection (IFF_TUN|IFF_NO_PI|
+ * IFF_VNET_HDR, not persistent, so it disappears with our fd if the agent dies), then
  * address, MTU and up over rtnetlink. A reconnect calls tun_open again with
  * the same config and nothing changes: open TCP connections survive.
  */
@@ -20,7 +20,10 @@
 
 static int tun_create(const char *name, int *ret_fd)
 {
-	struct ifreq ifr = {.ifr_flags = IFF_TUN | IFF_NO_PI};
+	/* IFF_VNET_HDR: every packet carries a virtio_net_hdr, which lets the data plane
+	 * switch on TSO/checksum offload (64 KiB TCP bursts per read, joined writes back;
+	 * it detects the flag itself, see dataplane.h): ~3x the TCP throughput. */
+	struct ifreq ifr = {.ifr_flags = IFF_TUN | IFF_NO_PI | IFF_VNET_HDR};
 	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK);
 
 	if (fd < 0)
