@@ -77,7 +77,10 @@ static int load_dir(struct profile_set *set, const char *dir, const struct profi
 				 err_str(r));
 		return 0;
 	}
-	qsort(names, n, sizeof(*names), cmp_names);
+	/* an empty directory may come back as (NULL, 0): qsort's array must not be NULL
+	 * even for 0 elements (C17 7.22.5) */
+	if (n > 1)
+		qsort(names, n, sizeof(*names), cmp_names);
 	for (size_t i = 0; i < n; i++) {
 		_cleanup_free_ char *path = NULL;
 

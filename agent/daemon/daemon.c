@@ -98,12 +98,11 @@ static int fs_list(void *user_data, const char *dir, char ***ret_names, size_t *
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
-	char **v;
+	char **v = NULL;
 	size_t n = 0;
 
 	if (!d)
 		return -errno;
-	v = xmalloc(sizeof(*v)); /* never NULL, even for an empty directory (qsort) */
 	while ((e = readdir(d)) && n < 256) {
 		if (e->d_type != DT_REG && e->d_type != DT_UNKNOWN)
 			continue;

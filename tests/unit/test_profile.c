@@ -383,6 +383,24 @@ static int read_file(void *ud, const char *path, uint8_t **ret, size_t *ret_len)
 	return 0;
 }
 
+/* An empty directory lists no names (NULL, 0): loaded as nothing, no qsort(NULL) (UBSan). */
+static void test_empty_dir(void **state)
+{
+	static const struct profile_fs_ops ops = {list_dir, read_file};
+	char dir[] = "/tmp/anyroam-empty.XXXXXX";
+	const char *dirs[1] = {dir};
+	_cleanup_(profile_set_freep) struct profile_set *set = profile_set_new();
+	struct profile_diags d = {0};
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(profile_set_load_dirs(set, dirs, 1, &ops, NULL, &d), 0);
+	assert_int_equal(profile_set_host_count(set), 0);
+	assert_int_equal(d.n_errors, 0);
+	profile_diags_done(&d);
+	rmdir(dir);
+}
+
 static void test_merge_dirs(void **state)
 {
 	static const struct profile_fs_ops ops = {list_dir, read_file};
@@ -773,6 +791,7 @@ int main(void)
 		cmocka_unit_test(test_user_controllable),
 		cmocka_unit_test(test_seed_blocks_user_reconnect_choice),
 		cmocka_unit_test(test_prefs_bad_value),
+		cmocka_unit_test(test_empty_dir),
 		cmocka_unit_test(test_merge_dirs),
 		cmocka_unit_test(test_real_files),
 		cmocka_unit_test(test_real_details),
