@@ -1,7 +1,7 @@
 #!/bin/bash
 # test_agent_strongswan.sh - anyroamd against a gateway we did not write (issue 7):
 # strongSwan's charon as the IKEv2 responder, gateway certificate (the lab CA's) plus
-# EAP-MSCHAPv2 for user test / cisco, a virtual IP from its pool, no split include
+# EAP-MSCHAPv2 for user test / cisco, then the same with EAP-MD5, a virtual IP from its pool, no split include
 # (so the agent installs the full-tunnel routes); traffic through the tunnel, then a
 # disconnect that restores routes, links and resolv.conf exactly.
 #
@@ -84,4 +84,19 @@ fi
 agent_cli disconnect >/dev/null || die "disconnect failed"
 snapshot after
 diff -u "$TEST_TMP/snap.before" "$TEST_TMP/snap.after" || die "routes, links or resolv.conf not restored exactly"
+
+log "EAP-MD5 (RFC 3748 §5.4): strongSwan reloaded with eap-md5, the profile asks for it"
+sed -i 's/auth = eap-mschapv2/auth = eap-md5/' "$SW/swanctl/swanctl.conf"
+sw --load-all --noprompt >"$TEST_TMP/swanctl-load.log" 2>&1 || die "swanctl reload failed"
+sed -i 's/>EAP-MSCHAPv2</>EAP-MD5</' "$LAB/lab.xml"
+kill "$AGENT_PID"
+wait_for 10 sh -c "! kill -0 $AGENT_PID 2>/dev/null" || die "anyroamd did not stop"
+agent_start
+printf 'connect IKEv2_Gateway\ntest\ncisco\n' | agent_cli -s >"$TEST_TMP/connect-md5.out" 2>"$TEST_TMP/connect-md5.err" ||
+	die "EAP-MD5 connect to strongSwan failed: $(cat "$TEST_TMP/connect-md5.err")"
+agent_connected || die "not Connected with EAP-MD5"
+grep -q "EAP method EAP_MD5 succeeded" "$SW/charon.log" || die "charon's log shows no EAP-MD5 login"
+nsx cl ping -c 3 -i 0.2 -W 2 $BEHIND_IP >"$TEST_TMP/ping-md5.log" || die "no traffic through the EAP-MD5 tunnel"
+log "EAP-MD5 login and ping through the strongSwan tunnel ok"
+agent_cli disconnect >/dev/null || die "disconnect failed"
 log "PASS"
