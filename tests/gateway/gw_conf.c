@@ -22,7 +22,7 @@
 #include "core/rng.h"
 #include "core/secret.h"
 #include "core/xmalloc.h"
-#include "gw_md4.h"
+#include "eap/eap.h"
 
 #define MAX_WORDS     24
 #define CONF_FILE_MAX (1024 * 1024)
@@ -906,39 +906,24 @@ bool gw_user_check_password(const struct gw_user *u, const char *pw, size_t len)
 	return ok;
 }
 
-/* RFC 2759 §8.3 NtPasswordHash: MD4 over the UTF-16LE password (ASCII/Latin-1 here) */
-static void nthash_of(const uint8_t *pw, size_t len, uint8_t out[GW_NTHASH_LEN])
-{
-	uint8_t u16[512];
-	size_t i;
-
-	if (len > sizeof(u16) / 2)
-		len = sizeof(u16) / 2;
-	for (i = 0; i < len; i++)
-		u16[2 * i] = pw[i], u16[2 * i + 1] = 0;
-	gw_md4(u16, 2 * len, out);
-	secret_wipe(u16, sizeof(u16));
-}
-
 struct secret *gw_user_nthash(const struct gw_user *u)
 {
-	uint8_t h[GW_NTHASH_LEN];
-	struct secret *s;
+	struct secret *s = NULL;
 
 	if (u->has & GW_USER_HAS_NTHASH)
 		return secret_dup(u->nthash);
-	if (!(u->has & GW_USER_HAS_CLEAR))
+	/* RFC 2759 §8.3 NtPasswordHash, the agent's own (UTF-8 -> UTF-16LE, MD4) */
+	if (!(u->has & GW_USER_HAS_CLEAR) || eap_nt_hash(u->clear, &s) < 0)
 		return NULL;
-	nthash_of(secret_data(u->clear), secret_len(u->clear), h);
-	s = secret_from(h, sizeof(h));
-	secret_wipe(h, sizeof(h));
 	return s;
 }
 
 int gw_conf_hash_password(const char *user, const char *pw, FILE *out)
 {
-	uint8_t salt[GW_PBKDF2_SALT_LEN], h[GW_PBKDF2_HASH_LEN], nt[GW_NTHASH_LEN];
-	char salt_hex[2 * sizeof(salt) + 1], h_hex[2 * sizeof(h) + 1], nt_hex[2 * sizeof(nt) + 1];
+	uint8_t salt[GW_PBKDF2_SALT_LEN], h[GW_PBKDF2_HASH_LEN];
+	char salt_hex[2 * sizeof(salt) + 1], h_hex[2 * sizeof(h) + 1],
+		nt_hex[2 * GW_NTHASH_LEN + 1];
+	struct secret *clear, *nt = NULL;
 	int r;
 
 	if (!*user || strpbrk(user, " \t\r\n!"))
@@ -946,14 +931,18 @@ int gw_conf_hash_password(const char *user, const char *pw, FILE *out)
 	if ((r = rng_bytes(&rng_system, salt, sizeof(salt))) < 0 ||
 	    (r = pbkdf2(salt, pw, strlen(pw), h)) < 0)
 		return r;
-	nthash_of((const uint8_t *)pw, strlen(pw), nt);
+	clear = secret_from(pw, strlen(pw));
+	r = eap_nt_hash(clear, &nt);
+	secret_free(clear);
+	if (r < 0)
+		return r; /* -EBADMSG: not UTF-8 */
 	hex_encode(salt, sizeof(salt), salt_hex, 0);
 	hex_encode(h, sizeof(h), h_hex, 0);
-	hex_encode(nt, sizeof(nt), nt_hex, 0);
+	hex_encode(secret_data(nt), GW_NTHASH_LEN, nt_hex, 0);
 	fprintf(out, "username %s secret 8 %s$%s\nusername %s nthash %s\n", user, salt_hex, h_hex,
 		user, nt_hex);
 	secret_wipe(h, sizeof(h));
-	secret_wipe(nt, sizeof(nt));
+	secret_free(nt);
 	secret_wipe(h_hex, sizeof(h_hex));
 	secret_wipe(nt_hex, sizeof(nt_hex));
 	return 0;
