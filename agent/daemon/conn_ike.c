@@ -30,6 +30,7 @@
 #include "ike/ike.h"
 #include "ike/ike_cert.h"
 #include "platform/linux/dataplane.h"
+#include "platform/linux/dataplane_child.h"
 #include "platform/platform.h"
 #include "session/session_store.h"
 
@@ -447,55 +448,18 @@ static int open_tunnel(struct conn *c, const struct ike_established *est)
 	return apply_network(c, &est->cfg);
 }
 
-static enum esp_transform transform_of(const struct ike_suite *s)
-{
-	if (s->encr == IKE_ENCR_AES_GCM_16)
-		return ESP_TRANSFORM_AES_GCM_16_256;
-	switch (s->integ) {
-	case IKE_INTEG_HMAC_SHA2_256_128:
-		return ESP_TRANSFORM_AES_CBC_256_SHA2_256_128;
-	case IKE_INTEG_HMAC_SHA2_384_192:
-		return ESP_TRANSFORM_AES_CBC_256_SHA2_384_192;
-	case IKE_INTEG_HMAC_SHA2_512_256:
-		return ESP_TRANSFORM_AES_CBC_256_SHA2_512_256;
-	}
-	return _ESP_TRANSFORM_INVALID;
-}
-
 /* The new pair goes into the data plane; in client mode it replaces the old one and
  * flushes what was queued while reconnecting. */
 static int install_child(struct conn *c, const struct ike_child *ch, struct in_addr peer,
 			 uint16_t port)
 {
-	struct esp_sa_params in = {.spi = ch->spi_in,
-				   .dir = ESP_DIR_IN,
-				   .encr = ch->encr_in,
-				   .integ = ch->integ_in,
-				   .rng = &rng_system};
-	struct esp_sa_params out = {.spi = ch->spi_out,
-				    .dir = ESP_DIR_OUT,
-				    .encr = ch->encr_out,
-				    .integ = ch->integ_out,
-				    .rng = &rng_system};
 	struct dataplane_sa sa = {.sock = 0, .peer_len = sizeof(struct sockaddr_in)};
 	struct sockaddr_in *p = (struct sockaddr_in *)&sa.peer;
 	int r;
 
-	in.transform = out.transform = transform_of(&ch->suite);
-	if ((int)in.transform < 0)
-		return -EPROTO;
-	if ((r = esp_sa_new(&in, &sa.in)) < 0)
-		return r;
-	if ((r = esp_sa_new(&out, &sa.out)) < 0) {
-		esp_sa_free(sa.in);
-		return r;
-	}
 	*p = (struct sockaddr_in){.sin_family = AF_INET, .sin_addr = peer, .sin_port = htons(port)};
-	if ((r = dataplane_sa_install(c->dp, &sa)) < 0) {
-		esp_sa_free(sa.in);
-		esp_sa_free(sa.out);
+	if ((r = dataplane_child_install(c->dp, ch, &sa)) < 0)
 		return r;
-	}
 	c->child_spi_in = ch->spi_in;
 	return 0;
 }

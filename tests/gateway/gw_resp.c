@@ -21,6 +21,7 @@
 #include "esp/esp.h"
 #include "ike/cisco_compat.h"
 #include "platform/linux/dataplane.h"
+#include "platform/linux/dataplane_child.h"
 
 #ifndef ANYROAM_GW_VERSION
 #define ANYROAM_GW_VERSION "anyroam-gw 0.1"
@@ -350,57 +351,20 @@ static void eap_action(struct gw_daemon *d, const struct ike_action *a, usec_t n
 		log_debug("SA %016llx gone during EAP", (unsigned long long)a->sa);
 }
 
-static enum esp_transform esp_transform_of(const struct ike_suite *s)
-{
-	if (s->encr == IKE_ENCR_AES_GCM_16)
-		return ESP_TRANSFORM_AES_GCM_16_256;
-	switch (s->integ) {
-	case IKE_INTEG_HMAC_SHA2_256_128:
-		return ESP_TRANSFORM_AES_CBC_256_SHA2_256_128;
-	case IKE_INTEG_HMAC_SHA2_384_192:
-		return ESP_TRANSFORM_AES_CBC_256_SHA2_384_192;
-	case IKE_INTEG_HMAC_SHA2_512_256:
-		return ESP_TRANSFORM_AES_CBC_256_SHA2_512_256;
-	}
-	return _ESP_TRANSFORM_INVALID;
-}
-
 /* Installs the Child SA's ESP pair; the session's address routes to it (gateway mode). */
 static int child_install(struct gw_daemon *d, struct gw_sa *gs, const struct ike_child *c,
 			 const struct ike_dgram *path, struct in_addr inner)
 {
-	struct esp_sa_params in = {.spi = c->spi_in,
-				   .dir = ESP_DIR_IN,
-				   .encr = c->encr_in,
-				   .integ = c->integ_in,
-				   .rng = &rng_system};
-	struct esp_sa_params out = {.spi = c->spi_out,
-				    .dir = ESP_DIR_OUT,
-				    .encr = c->encr_out,
-				    .integ = c->integ_out,
-				    .rng = &rng_system};
 	struct dataplane_sa dsa = {.sock = GW_SOCK_NATT, .has_inner4 = true, .inner4 = inner};
 	struct sockaddr_in *peer = (struct sockaddr_in *)&dsa.peer;
 	int r;
 
-	in.transform = out.transform = esp_transform_of(&c->suite);
-	if (in.transform == _ESP_TRANSFORM_INVALID)
-		return -EINVAL;
-	if ((r = esp_sa_new(&in, &dsa.in)) < 0)
-		return r;
-	if ((r = esp_sa_new(&out, &dsa.out)) < 0) {
-		esp_sa_free(dsa.in);
-		return r;
-	}
 	peer->sin_family = AF_INET;
 	peer->sin_addr = path->remote.v4;
 	peer->sin_port = htons(path->remote.port);
 	dsa.peer_len = sizeof(*peer);
-	if ((r = dataplane_sa_install(d->dp, &dsa)) < 0) {
-		esp_sa_free(dsa.in);
-		esp_sa_free(dsa.out);
+	if ((r = dataplane_child_install(d->dp, c, &dsa)) < 0)
 		return r;
-	}
 	gs->child = true;
 	gs->spi_in = c->spi_in;
 	gs->spi_out = c->spi_out;
