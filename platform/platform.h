@@ -54,6 +54,9 @@ struct platform;
 #define PLATFORM_DEBOUNCE_MAX_USEC (1 * USEC_PER_SEC)
 /* CLOCK_BOOTTIME - CLOCK_MONOTONIC growing by more than this means we slept. */
 #define PLATFORM_SLEEP_GAP_USEC (5 * USEC_PER_SEC)
+/* A periodic timer this late without a sleep: the process itself did not run (SIGSTOP,
+ * a paused VM, a starved host); the gateway's DPD may have dropped us meanwhile. */
+#define PLATFORM_STALL_USEC (3 * USEC_PER_SEC)
 
 /* Caps on what the gateway's CP reply can make us install. */
 #define PLATFORM_MAX_SUBNETS	 256
@@ -127,6 +130,7 @@ enum platform_event_type {
 	PLATFORM_EVENT_LINK_UP,	      /* a route is back: 101; 102 if same link, new source */
 	PLATFORM_EVENT_ROUTE_CHANGED, /* the route moved to another interface: reason 101 */
 	PLATFORM_EVENT_ADDR_CHANGED,  /* same interface, source changed or vanished: 102 */
+	PLATFORM_EVENT_STALLED,	      /* a timer ran PLATFORM_STALL_USEC late, no sleep */
 	_PLATFORM_EVENT_MAX,
 };
 
@@ -136,7 +140,8 @@ struct platform_event {
 	/* Link events: the path before and after the (debounced) burst. */
 	struct platform_path old_path;
 	struct platform_path path;
-	/* RESUME found by the gap detector: time spent asleep; 0 from logind. */
+	/* RESUME found by the gap detector: time spent asleep; 0 from logind.
+	 * STALLED: how late the timer ran. */
 	usec_t slept_usec;
 };
 
@@ -294,7 +299,8 @@ static inline struct platform *platform_free(struct platform *p)
 	X(PLATFORM_EVENT_LINK_DOWN, "LINK_DOWN")                \
 	X(PLATFORM_EVENT_LINK_UP, "LINK_UP")                    \
 	X(PLATFORM_EVENT_ROUTE_CHANGED, "ROUTE_CHANGED")        \
-	X(PLATFORM_EVENT_ADDR_CHANGED, "ADDR_CHANGED")
+	X(PLATFORM_EVENT_ADDR_CHANGED, "ADDR_CHANGED")          \
+	X(PLATFORM_EVENT_STALLED, "STALLED")
 /* clang-format on */
 
 /* "SLEEP", "RESUME", ...; never NULL. */

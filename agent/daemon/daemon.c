@@ -350,6 +350,9 @@ static void on_platform_event(void *user_data, const struct platform_event *ev)
 	case PLATFORM_EVENT_ADDR_CHANGED:
 		conn_reconnect_trigger(d->conn, SESSION_REASON_SOURCE_ADDRESS);
 		break;
+	case PLATFORM_EVENT_STALLED:
+		conn_probe_start(d->conn, "the agent did not run (platform timer late)");
+		break;
 	case _PLATFORM_EVENT_MAX:
 		break;
 	}

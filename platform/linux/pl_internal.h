@@ -164,7 +164,8 @@ void pl_unwatch_gateway(struct platform *p);
 /* pl_sleep.c */
 int pl_sleep_attach(struct platform_linux *pl);
 void pl_sleep_detach(struct platform_linux *pl);
-void pl_sleep_check_gap(struct platform_linux *pl);
+/* Emits RESUME for a BOOTTIME gap; returns the time slept (0: none). */
+usec_t pl_sleep_check_gap(struct platform_linux *pl);
 
 /* pl_bus.c: the system bus, opened once; -ENOENT-ish errors when absent. */
 int pl_bus_get(struct platform_linux *pl, sd_bus **ret);

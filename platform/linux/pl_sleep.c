@@ -9,6 +9,8 @@
  *   detection costs one wake-up per period and no D-Bus. Between logind's
  *   PrepareForSleep(true) and (false) the gap is held, and (false) re-bases
  *   it, so one sleep never makes two RESUME events whichever comes first.
+ * The same timer running more than PLATFORM_STALL_USEC late with no gap means the
+ * process was stopped, not the system: STALLED (the daemon probes the gateway).
  */
 #define LOG_MODULE "platform"
 #include "core/log.h"
@@ -25,7 +27,7 @@ static void emit(struct platform_linux *pl, enum platform_event_type type, usec_
 	platform_linux_emit(pl, &ev);
 }
 
-void pl_sleep_check_gap(struct platform_linux *pl)
+usec_t pl_sleep_check_gap(struct platform_linux *pl)
 {
 	usec_t slept = platform_gap_check(&pl->gap, clock_boottime_now(), clock_monotonic_now(),
 					  PLATFORM_SLEEP_GAP_USEC);
@@ -35,13 +37,20 @@ void pl_sleep_check_gap(struct platform_linux *pl)
 			 (unsigned long long)(slept / USEC_PER_MSEC));
 		emit(pl, PLATFORM_EVENT_RESUME, slept);
 	}
+	return slept;
 }
 
 static int gap_cb(sd_event_source *s, uint64_t usec, void *ud)
 {
 	struct platform_linux *pl = ud;
+	usec_t late = platform_gap_late(usec, clock_boottime_now(), PLATFORM_STALL_USEC);
 
-	pl_sleep_check_gap(pl);
+	/* late without a sleep: we were stopped; the daemon probes the gateway (issue 8) */
+	if (!pl_sleep_check_gap(pl) && late) {
+		log_info("timer ran %llu ms late without a sleep: the process was stopped",
+			 (unsigned long long)(late / USEC_PER_MSEC));
+		emit(pl, PLATFORM_EVENT_STALLED, late);
+	}
 	if (sd_event_source_set_time(s, clock_boottime_now() + PLATFORM_LINUX_GAP_CHECK_USEC) >= 0)
 		(void)sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
 	return 0;

@@ -41,3 +41,8 @@ void platform_gap_release(struct platform_gap *g, usec_t boottime, usec_t monoto
 	g->held = false;
 	platform_gap_rebase(g, boottime, monotonic);
 }
+
+usec_t platform_gap_late(usec_t scheduled, usec_t now, usec_t threshold)
+{
+	return now > scheduled && now - scheduled > threshold ? now - scheduled : 0;
+}

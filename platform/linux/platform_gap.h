@@ -29,3 +29,6 @@ usec_t platform_gap_check(struct platform_gap *g, usec_t boottime, usec_t monoto
 void platform_gap_hold(struct platform_gap *g);
 /* PrepareForSleep(false): rebase and report gaps again. */
 void platform_gap_release(struct platform_gap *g, usec_t boottime, usec_t monotonic);
+/* How late a timer due at `scheduled` ran at `now` if more than threshold, else 0.
+ * With no sleep found, lateness means the process was not scheduled. */
+usec_t platform_gap_late(usec_t scheduled, usec_t now, usec_t threshold);

@@ -48,6 +48,18 @@ static struct platform_ip4_prefix pfx(const char *s, uint8_t len)
 
 /* --- gap detector ------------------------------------------------------- */
 
+/* A timer much later than due, with no sleep, means the process was stopped (SIGSTOP, a
+ * paused VM): STALLED, and the daemon probes the gateway; normal slack is not. */
+static void late_timer_means_stalled(void **state)
+{
+	(void)state;
+	assert_int_equal(platform_gap_late(100 * SEC, 100 * SEC + SEC, PLATFORM_STALL_USEC), 0);
+	assert_int_equal(platform_gap_late(100 * SEC, 103 * SEC, PLATFORM_STALL_USEC), 0);
+	assert_int_equal(platform_gap_late(100 * SEC, 140 * SEC, PLATFORM_STALL_USEC), 40 * SEC);
+	assert_int_equal(platform_gap_late(100 * SEC, 90 * SEC, PLATFORM_STALL_USEC), 0);
+	assert_string_equal(platform_event_type_to_string(PLATFORM_EVENT_STALLED), "STALLED");
+}
+
 static void gap_detects_only_long_sleeps(void **state)
 {
 	struct clock_fake boot;
@@ -792,6 +804,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(gap_detects_only_long_sleeps),
+		cmocka_unit_test(late_timer_means_stalled),
 		cmocka_unit_test(debounce_merges_a_burst),
 		cmocka_unit_test(debounce_caps_a_storm),
 		cmocka_unit_test(path_pick_follows_the_kernel_rules),
