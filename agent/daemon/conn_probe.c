@@ -50,8 +50,8 @@ void conn_probe_start(struct conn *c, const char *hint)
 	c->probe_sa = c->sa;
 	c->probe_from = now;
 	c->probe_until = now + CONN_PROBE_WAIT;
-	/* -EBUSY: a request (often our own late DPD) is already out; its answer or any
-	 * ESP counts just the same, and the verdict still comes at probe_until */
+	/* -EBUSY: a request (often our own late DPD) is already out; its answer counts
+	 * just the same, and the verdict still comes at probe_until */
 	r = ike_sa_dpd(c->ike, c->sa, now);
 	log_info("conn %s: %s: probing the gateway (DPD%s, verdict in %llu ms)", c->host_name, hint,
 		 r == -EBUSY ? " already out"
