@@ -19,7 +19,7 @@
 # and exec are included in every figure).
 #
 # Usage (root): ANYROAM_BINDIR=build-bench-rc tests/bench/reconnect.sh
-#   RUNS=50 BLACKOUT=60 BLACKOUT_RUNS=1 PARTS="net resume oc blackout oc-blackout"
+#   RUNS=50 BLACKOUT=60 BLACKOUT_RUNS=1 PARTS="net resume blackout sw-blackout oc oc-blackout"
 # Output: one line per run on stderr, a summary table on stdout, raw data kept in
 # $OUT (default /tmp/anyroam-bench-reconnect).
 . "$(dirname "$0")/../netns/lib.sh"
@@ -32,7 +32,7 @@ need_cmd nft dumpcap tshark ping flock
 RUNS=${RUNS:-50}
 BLACKOUT=${BLACKOUT:-60}
 BLACKOUT_RUNS=${BLACKOUT_RUNS:-1}
-PARTS=${PARTS:-net resume oc blackout oc-blackout}
+PARTS=${PARTS:-net resume blackout sw-blackout oc oc-blackout}
 OUT=${OUT:-/tmp/anyroam-bench-reconnect}
 LOCK=/tmp/anyroam-bench.lock
 HARNESS=/work/shared/harness
@@ -93,7 +93,7 @@ spi_firsts() {
 # spi_after NAME T_NS: first-seen time of the first SPI that appeared after T_NS
 spi_after() { awk -v t="$2" '$1 > t { print $1; exit }' "$OUT/$1.spi"; }
 
-ms() { [ -n "$2" ] && echo $((($2 - $1) / 1000000)) || echo NA; }
+ms() { if [ -n "$1" ] && [ -n "$2" ]; then echo $((($2 - $1) / 1000000)); else echo NA; fi; }
 
 # stats FILE COLUMN: "median p95 min max n" of a column (NA skipped); nearest-rank p95
 stats() {
@@ -130,6 +130,9 @@ ours() {
 	cap_start "ours-$kind"
 	: >"$OUT/ours-$kind.trig"
 	n0=$(reconnects)
+	# the kernel's own time of each address deletion (ip -ts: local time, microseconds)
+	[ "$kind" = net ] && MON_PID=$(bg cl "$OUT/ours-net.mon" ip -ts monitor address)
+	sleep 0.2
 	for ((i = 1; i <= RUNS; i++)); do
 		t0=$(now_ns)
 		if [ "$kind" = net ]; then flip_addr; else agent_cli debug simulate-resume >/dev/null; fi
@@ -141,25 +144,54 @@ ours() {
 	done
 	cap_stop
 	ping_stop
+	[ "$kind" = net ] && kill "$MON_PID"
 	analyze_ours "$kind"
 	log "ours $kind: $(tr '\n' ';' <"$raw")"
 }
 
-# analyze_ours KIND: raw lines "run gap_ms spi_ms agent_ms reason first_reply_ms" from the
-# trigger times, the ping log and the capture; a run's window ends at the next trigger
+# deletions KIND: unix ns of every "Deleted ... inet" event the address monitor saw
+deletions() {
+	[ -s "$OUT/ours-$1.mon" ] || return 0
+	local ts
+	sed -n 's/^\[\([^]]*\)\] Deleted .* inet .*/\1/p' "$OUT/ours-$1.mon" | while read -r ts; do
+		echo "$(date -d "${ts%.*}" +%s)${ts##*.}000"
+	done
+}
+
+# analyze_ours KIND: raw lines "run gap_ms spi_ms agent_ms reason first_reply_ms
+# spi_after_kernel_ms" from the trigger times, the ping log, the capture and (net) the
+# kernel's address events; a run's window ends at the next trigger
 analyze_ours() {
 	local kind=$1 raw=$OUT/ours-$1.raw r t a reason i=0 end
 	local -a trig
 	PING_LOG=$OUT/ours-$kind.ping CAP=$OUT/ours-$kind.pcapng
 	spi_firsts "ours-$kind"
 	mapfile -t trig <"$OUT/ours-$kind.trig"
+	deletions "$kind" >"$OUT/ours-$kind.del"
 	: >"$raw"
 	for ((i = 0; i < ${#trig[@]}; i++)); do
 		read -r r t a reason <<<"${trig[i]}"
 		end=$((t + 1000000000))
 		((i + 1 < ${#trig[@]})) && end=$(awk '{ print $2 }' <<<"${trig[i + 1]}")
-		echo "$r $(outage_after "$t" "$end") $(ms "$t" "$(spi_after "ours-$kind" "$t")") $a $reason $(ms "$t" "$(first_reply_after "$t")")" >>"$raw"
+		local sp k
+		sp=$(spi_after "ours-$kind" "$t")
+		k=$(awk -v t="$t" '$1 > t { print $1; exit }' "$OUT/ours-$kind.del")
+		echo "$r $(outage_after "$t" "$end") $(ms "$t" "$sp") $a $reason $(ms "$t" "$(first_reply_after "$t")") $(ms "$k" "$sp")" >>"$raw"
 	done
+}
+
+# dart_steps KIND: the agent's own reconnect steps from a DART bundle (the daemon keeps
+# the last 32 reconnects): "step median-ms" since the agent saw the trigger
+dart_steps() {
+	agent_cli dart --local -o "$OUT/dart-$1.zip" >"$OUT/dart-$1.log" 2>&1 &&
+		unzip -p "$OUT/dart-$1.zip" agent/reconnect-timeline.json >"$OUT/timeline-$1.json" ||
+		{ log "no DART bundle for $1"; return 0; }
+}
+steps_summary() {
+	grep -o '"step":"[a-z_]*","at_ms":[0-9]*\|"duration_ms":[0-9]*' "$OUT/timeline-$1.json" |
+		sed 's/"step":"\([a-z_]*\)","at_ms":/\1 /; s/"duration_ms":/duration_ms /' |
+		sort -k1,1 -k2n | awk '{ v[$1] = v[$1] " " $2; n[$1]++ }
+		END { for (k in v) { split(substr(v[k], 2), a, " "); printf "%s %s (n=%d); ", k, a[int((n[k] + 1) / 2)], n[k] } }'
 }
 
 # oc_net: the same address move for openconnect, followed at once by SIGUSR2
@@ -200,6 +232,50 @@ blackout() {
 	done
 }
 
+# sw_client: strongSwan (charon, kernel-libipsec) as the other IKEv2 client, with the
+# settings of the harness's earlier blackout figure: DPD every 10 s, restart on a dead
+# peer, keep trying (gw_netns.sh's strongswan.conf: 2 retransmits, 1 s timeout)
+sw_client() {
+	sw_conf "connections {
+	bench {
+		version = 2
+		remote_addrs = $GW_IP
+		vips = 0.0.0.0
+		proposals = aes256-sha512-ecp256
+		encap = yes
+		send_certreq = yes
+		keyingtries = 0
+		dpd_delay = 10s
+		local {
+			auth = eap-mschapv2
+			id = test
+			eap_id = test
+		}
+		remote {
+			auth = pubkey
+			id = $GW_IP
+		}
+		children {
+			bench-net {
+				remote_ts = 192.168.10.0/24
+				esp_proposals = aes256-sha384
+				dpd_action = restart
+			}
+		}
+	}
+}
+secrets {
+	eap-test {
+		id = test
+		secret = \"cisco\"
+	}
+}"
+	sw_start
+	sw --initiate --child bench-net --timeout 20 >"$OUT/sw-initiate.log" 2>&1 ||
+		die "strongSwan login failed: $(tail -3 "$OUT/sw-initiate.log")"
+	wait_for 10 nsx cl ping -c 1 -W 1 $BEHIND_IP || die "no traffic through strongSwan"
+}
+
 row() { # LABEL FILE COLUMN
 	local s
 	read -r -a s <<<"$(stats "$2" "$3")"
@@ -214,11 +290,16 @@ summary() {
 		[ -s "$OUT/ours-$k.raw" ] || continue
 		row "anyroam $k: trigger -> first ESP on the new inbound SPI" "$OUT/ours-$k.raw" 3
 		row "anyroam $k: longest ping gap after the trigger" "$OUT/ours-$k.raw" 2
+		[ $k = net ] && row "anyroam $k: kernel's address deletion -> first ESP on the new SPI" "$OUT/ours-$k.raw" 7
 		row "anyroam $k: agent last_reconnect_ms" "$OUT/ours-$k.raw" 4
 	done
 	[ -s "$OUT/oc-net.raw" ] && row "openconnect net (+SIGUSR2): longest ping gap after the trigger" "$OUT/oc-net.raw" 2
 	[ -s "$OUT/ours-blackout.raw" ] && row "anyroam ${BLACKOUT}s blackout: restore -> first ping reply" "$OUT/ours-blackout.raw" 2
 	[ -s "$OUT/oc-blackout.raw" ] && row "openconnect ${BLACKOUT}s blackout: restore -> first ping reply" "$OUT/oc-blackout.raw" 2
+	[ -s "$OUT/sw-blackout.raw" ] && row "strongSwan ${BLACKOUT}s blackout: restore -> first ping reply" "$OUT/sw-blackout.raw" 2
+	for k in net resume; do
+		[ -s "$OUT/timeline-$k.json" ] && echo "agent's DART steps, $k, median ms after the agent's trigger: $(steps_summary $k)"
+	done
 	true
 }
 
@@ -247,8 +328,8 @@ log "connected as $vip; load: $(cut -d' ' -f1-3 /proc/loadavg)"
 exec 9>"$LOCK"
 if has_part net || has_part resume || has_part blackout; then
 	flock 9
-	has_part net && ours net
-	has_part resume && ours resume
+	has_part net && ours net && dart_steps net
+	has_part resume && ours resume && dart_steps resume
 	[ "$(agent_stat assigned_ipv4)" = "$vip" ] || die "address changed"
 	has_part blackout && blackout ours-blackout
 	agent_connected || wait_for 30 agent_connected || die "not Connected after the blackout"
@@ -256,6 +337,21 @@ if has_part net || has_part resume || has_part blackout; then
 	flock -u 9
 fi
 agent_cli disconnect >/dev/null || die "disconnect failed"
+
+if has_part sw-blackout; then
+	if command -v swanctl >/dev/null && [ -x /usr/sbin/charon-systemd ]; then
+		sw_client
+		flock 9
+		blackout sw-blackout
+		flock -u 9
+		cp "$SW/charon.log" "$OUT/charon.log" 2>/dev/null || true
+		sw --terminate --ike bench >/dev/null 2>&1 || true
+		kill "$(nsx cl pidof charon-systemd)" 2>/dev/null || true
+		sleep 1
+	else
+		log "strongSwan not installed: no sw-blackout"
+	fi
+fi
 
 if has_part oc || has_part oc-blackout; then
 	harness ocserv-pair.sh start >"$OUT/ocserv-start.log" 2>&1 || die "ocserv start failed: $(tail -5 "$OUT/ocserv-start.log")"
