@@ -125,11 +125,12 @@ static void store_host16(uint8_t *p, uint16_t v)
 
 size_t dataplane_gro_finish(struct dataplane_gro *g)
 {
-	uint8_t *h = g->buf, *p = g->buf + g->vnet_len, *tcp = p + g->ip_hl;
+	uint8_t *h, *p, *tcp;
 	size_t n = g->vnet_len + g->len;
 
 	if (!g->len)
-		return 0;
+		return 0; /* nothing joined: buf may still be NULL (no offsets on it, UBSan) */
+	h = g->buf, p = g->buf + g->vnet_len, tcp = p + g->ip_hl;
 	memset(h, 0, g->vnet_len);
 	if (g->segments > 1) {
 		if (g->v6) {
