@@ -134,18 +134,57 @@ static int dh_wrap(const struct dh_group *g, EVP_PKEY *pkey, struct ike_dh **ret
 	return 0;
 }
 
+/*
+ * Domain parameters per MODP/ECP group, made once per process. Building a group from
+ * its name (EC_GROUP_new_by_curve_name: curve constants, Montgomery set-up) cost about
+ * a tenth of a responder's IKE_SA_INIT with P-256 when it was done for every key pair
+ * and every peer value (tests/bench/RESULTS.md, IKE handshake rate); from a template
+ * the group is only copied. A template that cannot be made leaves NULL and the
+ * by-name path below. Read-only once made, so the engine stays thread-safe.
+ */
+static EVP_PKEY *templates[ARRAY_SIZE(groups)];
+static CRYPTO_ONCE templates_once = CRYPTO_ONCE_STATIC_INIT;
+
+static void templates_init(void)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(groups); i++) {
+		const struct dh_group *g = &groups[i];
+		EVP_PKEY_CTX *ctx;
+
+		if (g->kind == DH_KIND_X25519)
+			continue; /* X25519 has no parameters to build */
+		ctx = EVP_PKEY_CTX_new_from_name(NULL, kind_alg(g->kind), NULL);
+		if (!ctx || EVP_PKEY_paramgen_init(ctx) != 1 ||
+		    EVP_PKEY_CTX_set_group_name(ctx, g->name) != 1 ||
+		    EVP_PKEY_paramgen(ctx, &templates[i]) != 1)
+			templates[i] = NULL;
+		EVP_PKEY_CTX_free(ctx);
+	}
+}
+
+static EVP_PKEY *template_of(const struct dh_group *g)
+{
+	if (!CRYPTO_THREAD_run_once(&templates_once, templates_init))
+		return NULL;
+	return templates[g - groups];
+}
+
 int ike_dh_new(uint16_t group, struct ike_dh **ret)
 {
 	const struct dh_group *g = group_find(group);
 	EVP_PKEY_CTX *ctx;
-	EVP_PKEY *pkey = NULL;
+	EVP_PKEY *pkey = NULL, *tmpl;
 	int ok;
 
 	if (!g)
 		return -EINVAL;
-	ctx = EVP_PKEY_CTX_new_from_name(NULL, kind_alg(g->kind), NULL);
+	if ((tmpl = template_of(g)))
+		ctx = EVP_PKEY_CTX_new_from_pkey(NULL, tmpl, NULL);
+	else
+		ctx = EVP_PKEY_CTX_new_from_name(NULL, kind_alg(g->kind), NULL);
 	ok = ctx && EVP_PKEY_keygen_init(ctx) == 1 &&
-	     (g->kind == DH_KIND_X25519 || EVP_PKEY_CTX_set_group_name(ctx, g->name) == 1) &&
+	     (tmpl || g->kind == DH_KIND_X25519 ||
+	      EVP_PKEY_CTX_set_group_name(ctx, g->name) == 1) &&
 	     EVP_PKEY_keygen(ctx, &pkey) == 1;
 	EVP_PKEY_CTX_free(ctx);
 	if (!ok) {
@@ -200,6 +239,34 @@ static EVP_PKEY *pkey_fromdata(const struct dh_group *g, const uint8_t *pub, siz
 }
 
 /*
+ * A peer public value on a copy of the group's template (no group built by name);
+ * the encoded point is decoded and checked by OpenSSL like the fromdata import.
+ */
+static EVP_PKEY *peer_from_template(const struct dh_group *g, const uint8_t *pub, size_t len)
+{
+	EVP_PKEY *tmpl = template_of(g), *pkey;
+	uint8_t pt[1 + 256];
+	size_t n = len;
+
+	if (!tmpl)
+		return pkey_fromdata(g, pub, len, NULL, 0);
+	if (g->kind == DH_KIND_ECP) {
+		pt[0] = 0x04; /* SEC 1 §2.3.3 uncompressed point */
+		memcpy(pt + 1, pub, len);
+		n = len + 1;
+	} else {
+		memcpy(pt, pub, len);
+	}
+	pkey = EVP_PKEY_new();
+	if (!pkey || EVP_PKEY_copy_parameters(pkey, tmpl) != 1 ||
+	    EVP_PKEY_set1_encoded_public_key(pkey, pt, n) != 1) {
+		EVP_PKEY_free(pkey);
+		return NULL;
+	}
+	return pkey;
+}
+
+/*
  * The peer's value as a checked EVP_PKEY: MODP 1 < y < p-1 (RFC 6989 §2.1),
  * ECP a point on the curve (RFC 6989 §2.3); X25519 needs no check (RFC 7748 §5).
  */
@@ -214,7 +281,7 @@ static int peer_import(const struct dh_group *g, const uint8_t *pub, size_t len,
 	if (g->kind == DH_KIND_X25519)
 		pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, NULL, pub, len);
 	else
-		pkey = pkey_fromdata(g, pub, len, NULL, 0);
+		pkey = peer_from_template(g, pub, len);
 	if (!pkey)
 		return -EBADMSG;
 	ok = g->kind == DH_KIND_X25519 || ((ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL)) &&
