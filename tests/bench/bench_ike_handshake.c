@@ -6,6 +6,7 @@
  *   bench_ike_handshake gen  --target IP --keyid ID --psk TOKEN [--concurrency N]
  *                            [--warmup S] [--seconds S] [--pid PID] [--label NAME]
  *   bench_ike_handshake resp --listen IP --cert PEM --key PEM --keyid ID --psk TOKEN
+ *   bench_ike_handshake dh [SECONDS]
  *
  * gen is the load generator: agent/ike as initiator on one UDP socket, N handshakes
  * in flight; each one that completes is deleted at once (D(IKE) sent once, not
@@ -20,6 +21,11 @@
  * an address from a pool), gateway default policy, RSA-signed AUTH. The gateway's
  * session table, rate limiter and data-plane install are not in it (they are a hash
  * lookup and a table insert next to an RSA signature; see RESULTS.md).
+ *
+ * dh times the responder's key-exchange half alone (ike_dh_new + ike_dh_shared on
+ * P-256 with a fresh peer value each time) per CPU-second of this process
+ * (CLOCK_PROCESS_CPUTIME_ID, so other load on the machine does not count), for A/B
+ * comparisons of agent/ike/ike_dh.c.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -40,6 +46,7 @@
 #include "core/rng.h"
 #include "core/secret.h"
 #include "ike/ike.h"
+#include "ike/ike_dh.h"
 
 #define BUF_MAX 65536
 
@@ -323,15 +330,16 @@ static int gen_main(int argc, char **argv)
 	t1 = wall_s(), c1 = proc_cpu_s(pid), g1 = proc_cpu_s(getpid());
 	r = g.done - d0 > 0 ? 0 : 1;
 	printf("label=%s handshakes=%lu failed=%lu wall_s=%.3f resp_cpu_s=%.3f hs_per_wall_s=%.1f "
-	       "hs_per_cpu_s=%.1f resp_cpu_util=%.3f gen_cpu_util=%.3f concurrency=%u auth_method=%d ike_encr=%u "
+	       "hs_per_cpu_s=%.1f resp_cpu_util=%.3f gen_cpu_util=%.3f concurrency=%u "
+	       "auth_method=%d ike_encr=%u "
 	       "ike_integ=%u ike_prf=%u ike_dh=%u fail_eacces=%lu fail_timeout=%lu fail_other=%lu "
 	       "fail_dead=%lu last_error=%d last_notify=%d\n",
 	       label, g.done - d0, g.failed - f0, t1 - t0, c0 >= 0 ? c1 - c0 : -1.0,
 	       (double)(g.done - d0) / (t1 - t0),
 	       c0 >= 0 && c1 > c0 ? (double)(g.done - d0) / (c1 - c0) : -1.0,
-	       c0 >= 0 ? (c1 - c0) / (t1 - t0) : -1.0, (g1 - g0) / (t1 - t0), conc, g.auth_method, g.suite.encr,
-	       g.suite.integ, g.suite.prf, g.suite.dh, g.fail_errno[1], g.fail_errno[2],
-	       g.fail_errno[3], g.fail_errno[4], g.last_error, g.last_notify);
+	       c0 >= 0 ? (c1 - c0) / (t1 - t0) : -1.0, (g1 - g0) / (t1 - t0), conc, g.auth_method,
+	       g.suite.encr, g.suite.integ, g.suite.prf, g.suite.dh, g.fail_errno[1],
+	       g.fail_errno[2], g.fail_errno[3], g.fail_errno[4], g.last_error, g.last_notify);
 	ike_cfg_done(&g.cfg.cp_request);
 	secret_free((struct secret *)g.cfg.psk);
 	ike_free(g.ike);
@@ -380,8 +388,8 @@ static int resp_cp_reply(void *ud, uint64_t sa, const struct ike_cfg *req, struc
 	struct resp *r = ud;
 
 	(void)sa, (void)req;
-	reply->has = IKE_CFG_HAS_IP4 | IKE_CFG_HAS_NETMASK4 | IKE_CFG_HAS_DNS4 |
-		     IKE_CFG_HAS_SUBNET4;
+	reply->has =
+		IKE_CFG_HAS_IP4 | IKE_CFG_HAS_NETMASK4 | IKE_CFG_HAS_DNS4 | IKE_CFG_HAS_SUBNET4;
 	reply->ip4.s_addr = htonl(0x0a800000u | (r->next_host++ & 0x7fffffu));
 	reply->netmask4.s_addr = htonl(0xffffffffu);
 	reply->dns4[0].s_addr = htonl(0x0a000035u);
@@ -507,6 +515,62 @@ static int resp_main(int argc, char **argv)
 	return 0;
 }
 
+/* --- dh: the key-exchange half per CPU-second -------------------------------- */
+
+static double cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int dh_main(int argc, char **argv)
+{
+	double secs = argc >= 3 ? atof(argv[2]) : 3, start = cpu_s(), used, loop;
+	unsigned long n = 0;
+
+	do {
+		for (int i = 0; i < 50; i++) {
+			struct ike_dh *peer = NULL, *ours = NULL;
+			struct secret *shared = NULL;
+			const uint8_t *pub;
+			size_t len;
+
+			if (ike_dh_new(IKE_DH_ECP_256, &peer) < 0 ||
+			    ike_dh_new(IKE_DH_ECP_256, &ours) < 0) {
+				fprintf(stderr, "dh: key generation failed\n");
+				return 1;
+			}
+			pub = ike_dh_public(peer, &len);
+			if (ike_dh_shared(ours, pub, len, &shared) < 0) {
+				fprintf(stderr, "dh: key exchange failed\n");
+				return 1;
+			}
+			secret_free(shared);
+			ike_dh_free(ours);
+			ike_dh_free(peer);
+		}
+		n += 50;
+	} while ((used = cpu_s() - start) < secs);
+	loop = used;
+	/* two key pairs are made per iteration; the peer's is not the responder's work:
+	 * time one ike_dh_new alone and subtract it */
+	start = cpu_s();
+	for (unsigned long i = 0; i < n; i++) {
+		struct ike_dh *d = NULL;
+
+		if (ike_dh_new(IKE_DH_ECP_256, &d) < 0)
+			return 1;
+		ike_dh_free(d);
+	}
+	used -= cpu_s() - start;
+	printf("ecdh_p256_loop_per_cpu_s=%.0f ecdh_p256_responder_half_per_cpu_s=%.0f "
+	       "iterations=%lu\n",
+	       (double)n / loop, (double)n / used, n);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	log_set_level(LOG_LEVEL_WARNING);
@@ -514,6 +578,9 @@ int main(int argc, char **argv)
 		return gen_main(argc, argv);
 	if (argc >= 2 && strcmp(argv[1], "resp") == 0)
 		return resp_main(argc, argv);
-	fprintf(stderr, "usage: bench_ike_handshake gen|resp OPTIONS (see the file's comment)\n");
+	if (argc >= 2 && strcmp(argv[1], "dh") == 0)
+		return dh_main(argc, argv);
+	fprintf(stderr,
+		"usage: bench_ike_handshake gen|resp|dh OPTIONS (see the file's comment)\n");
 	return 2;
 }
