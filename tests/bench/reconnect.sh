@@ -4,24 +4,33 @@
 # change (the client's address moves on its link) and for a resume (`anyroam debug
 # simulate-resume`), beside openconnect+ocserv recovering from the same network change
 # (address move + SIGUSR2, its fastest path) on the same namespaces; then the blackout
-# target: the path dark for BLACKOUT s (nftables drop on the gateway's veth), then
-# restored, and how long until traffic flows again (ours, openconnect).
+# target: the path dark for BLACKOUT s (nftables drop on the gateway's veth, the
+# harness's impair.sh block), then restored, and how long until traffic flows again
+# (ours, strongSwan charon as a client of anyroam-gw, openconnect).
 #
 # Measured from outside the agent:
 #  - a ping stream (every 2 ms, `ping -D`) from ns cl to the host behind the gateway;
-#    "ping" = first echo reply received after the trigger;
+#    "gap" = the longest stretch without an echo reply after the trigger (what an
+#    application sees); for a blackout: restore -> first reply;
 #  - a capture of UDP 4500 on the client's veth (dumpcap); "spi" = first ESP packet
 #    from the gateway whose SPI was never seen before the trigger, i.e. the first
 #    reply through the new inbound SA (ESP-in-UDP, RFC 3948: SPI = first 4 bytes,
 #    0 = non-ESP marker of IKE);
-#  - the agent's own `last_reconnect_ms` is reported beside them.
-# Trigger time = date +%s%N just before the ip/anyroam/kill command (a few ms of fork
-# and exec are included in every figure).
+#  - for the network change, the kernel's own time of the address deletion
+#    (`ip -ts monitor address`), so the figure can also be read without the ~5 ms
+#    of starting `ip`;
+#  - beside them the agent's own `last_reconnect_ms` and its DART timeline steps.
+# Trigger time = date +%s%N just before the ip/anyroam/kill command (fork and exec of
+# that command are included).
+#
+# The figures are not checked against targets here (the host is shared and noisy):
+# read them, and the table in tests/bench/RESULTS.md.
 #
 # Usage (root): ANYROAM_BINDIR=build-bench-rc tests/bench/reconnect.sh
 #   RUNS=50 BLACKOUT=60 BLACKOUT_RUNS=1 PARTS="net resume blackout sw-blackout oc oc-blackout"
 # Output: one line per run on stderr, a summary table on stdout, raw data kept in
-# $OUT (default /tmp/anyroam-bench-reconnect).
+# $OUT (default /tmp/anyroam-bench-reconnect); ANALYZE=1 recomputes the table from it.
+# Every measured phase holds /tmp/anyroam-bench.lock; set-up stays outside it.
 . "$(dirname "$0")/../netns/lib.sh"
 . "$SRCDIR/tests/gateway/gw_netns.sh"
 . "$SRCDIR/tests/netns/agent_netns.sh"
