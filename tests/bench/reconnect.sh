@@ -292,7 +292,7 @@ row() { # LABEL FILE COLUMN
 }
 
 summary() {
-	echo "reconnect benchmark $(date -u '+%F %H:%M UTC'), RUNS=$RUNS, BLACKOUT=${BLACKOUT}s, load $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "reconnect benchmark $(date -u '+%F %H:%M UTC'), RUNS=$RUNS, BLACKOUT=${BLACKOUT}s, STATE_TMPFS=${STATE_TMPFS:-1}, load $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "| what (ms) | n | median | p95 | min | max |"
 	echo "| --- | --- | --- | --- | --- | --- |"
 	for k in net resume; do
@@ -327,6 +327,14 @@ gw_topology
 gw_lab
 gw_start
 agent_conf
+# the agent's session record lives in /run/anyroam, a tmpfs, in production; here the
+# state dir would be on /tmp's disk, and its fsyncs before each reconnect would be
+# measured too (STATE_TMPFS=0 keeps the disk, to see that cost)
+if [ "${STATE_TMPFS:-1}" = 1 ]; then
+	mkdir -p "$AGENT_STATE"
+	mount -t tmpfs -o mode=0700,size=4m anyroam-bench "$AGENT_STATE"
+	trap 'rc=$?; umount -l "$AGENT_STATE" 2>/dev/null; (exit $rc); cleanup' EXIT
+fi
 agent_start
 agent_login
 vip=$(agent_stat assigned_ipv4)
