@@ -178,3 +178,7 @@ usec_t conn_probe_deadline(const struct conn *c);
 void conn_probe_check(struct conn *c, usec_t now);
 /* The connection timer ran at now for a deadline `scheduled`. */
 void conn_probe_timer_fired(struct conn *c, usec_t scheduled, usec_t now);
+/* Silence this long with our request out is a liveness question, not a slow rekey. */
+#define CONN_DPD_SILENCE (5 * USEC_PER_SEC)
+/* Our periodic DPD is out after a silence: judge it like a probe. */
+void conn_probe_watch_dpd(struct conn *c, usec_t now);

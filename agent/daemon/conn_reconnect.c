@@ -305,6 +305,7 @@ void conn_on_timer(struct conn *c)
 		if (!c->sa || !c->attempt_answered)
 			attempt(c);
 	}
+	conn_probe_watch_dpd(c, now);
 	conn_probe_check(c, now);
 	conn_rearm(c);
 }
