@@ -19,7 +19,9 @@
 #
 # Usage (root): tests/bench/throughput.sh
 #   env: ANYROAM_BINDIR (default build-bench-tp), SECS (10), RUNS (3), REVERSE (1: also
-#   gw->cl with iperf3 -R), HARNESS (/work/shared/harness), PHASES ("veth ours sw oc").
+#   gw->cl with iperf3 -R), HARNESS (/work/shared/harness), PHASES ("veth ours sw oc"),
+#   PLAIN_BINDIR: a second build of ours (e.g. before a data-plane change) measured as
+#   phase "plain" (rows ours-plain-*), so the two builds compare in one run.
 # Measurements take /tmp/anyroam-bench.lock (bench-common: no overlapping runs); set-up
 # and connects stay outside it.
 : "${ANYROAM_BINDIR:=$(cd "$(dirname "$0")/../.." && pwd)/build-bench-tp}"
@@ -106,6 +108,16 @@ phase_ours() {
 	ours ours-gcm 'crypto ipsec transform-set TSET esp-gcm 256' ' mode tunnel'
 }
 
+phase_plain() {
+	local bin=$BIN
+
+	[ -x "${PLAIN_BINDIR:-}/bin/anyroamd" ] || die "PLAIN_BINDIR has no bin/anyroamd"
+	BIN=$PLAIN_BINDIR/bin
+	ours ours-plain-cbc
+	ours ours-plain-gcm 'crypto ipsec transform-set TSET esp-gcm 256' ' mode tunnel'
+	BIN=$bin
+}
+
 phase_sw() {
 	need_cmd swanctl
 	"$HARNESS/strongswan-gw.sh" start >/dev/null 2>&1 || die "strongswan-gw.sh start failed"
@@ -134,13 +146,15 @@ table() {
 	local k dir name c sw_ref
 	printf '| path | ESP / cipher | dir | Mbit/s (median of %s x %s s) | retrans (median) | vs strongSwan same cipher | vs openconnect DTLS | vs bare veth |\n' "$RUNS" "$SECS"
 	printf '|---|---|---|---|---|---|---|---|\n'
-	for k in veth ours-gcm ours-cbc sw-gcm sw-cbc oc-dtls; do
+	for k in veth ours-gcm ours-cbc ours-plain-gcm ours-plain-cbc sw-gcm sw-cbc oc-dtls; do
 		for dir in up down; do
 			[ -n "$(val $k $dir 3)" ] || continue
 			case $k in
 			veth) name="bare veth (anchor)" c=- sw_ref= ;;
 			ours-gcm) name="anyroamd <-> anyroam-gw" c="AES-256-GCM-16" sw_ref=sw-gcm ;;
 			ours-cbc) name="anyroamd <-> anyroam-gw" c="AES-256-CBC / HMAC-SHA-384-192" sw_ref=sw-cbc ;;
+			ours-plain-gcm) name="same, PLAIN_BINDIR build" c="AES-256-GCM-16" sw_ref=sw-gcm ;;
+			ours-plain-cbc) name="same, PLAIN_BINDIR build" c="AES-256-CBC / HMAC-SHA-384-192" sw_ref=sw-cbc ;;
 			sw-gcm) name="strongSwan libipsec <-> libipsec" c="aes256gcm16" sw_ref=sw-gcm ;;
 			sw-cbc) name="strongSwan libipsec <-> libipsec" c="aes256-sha384" sw_ref=sw-cbc ;;
 			oc-dtls) name="openconnect <-> ocserv" c="DTLS 1.2 (AES-256-GCM)" sw_ref=sw-gcm ;;
