@@ -239,14 +239,9 @@ int profile_parse(const char *file, const void *data, size_t len, struct profile
 	const xmlNode *root;
 	int r;
 
-	r = profile_xml_read(w.file, data, len, &doc, diags);
+	r = profile_xml_read_root(w.file, data, len, "AnyConnectProfile", &doc, &root, diags);
 	if (r < 0)
 		return r;
-	root = xmlDocGetRootElement(doc);
-	if (!profile_xml_is(root, "AnyConnectProfile")) {
-		xmlFreeDoc(doc);
-		return -EMEDIUMTYPE;
-	}
 	w.p = xcalloc(1, sizeof(*w.p));
 	w.p->file = xstrdup(w.file);
 	walk_root(&w, root);

@@ -75,6 +75,10 @@ void profile_slot_done(struct profile_slot *slot);
 /* Parses without network, DTD or entity expansion; rejects a DOCTYPE. */
 int profile_xml_read(const char *file, const void *data, size_t len, xmlDoc **ret_doc,
 		     struct profile_diags *diags);
+/* profile_xml_read, then the root must be `root_name`: -EMEDIUMTYPE (no diagnostic)
+ * when it is another kind of file, so a caller can try the next parser. */
+int profile_xml_read_root(const char *file, const void *data, size_t len, const char *root_name,
+			  xmlDoc **ret_doc, const xmlNode **ret_root, struct profile_diags *diags);
 /* Direct text children joined, XML whitespace trimmed; caller frees. */
 char *profile_xml_text(const xmlNode *node);
 unsigned int profile_xml_line(const xmlNode *node);

@@ -77,14 +77,9 @@ int profile_policy_parse(const char *file, const void *data, size_t len,
 	int r;
 
 	file = file ? file : "(input)";
-	r = profile_xml_read(file, data, len, &doc, diags);
+	r = profile_xml_read_root(file, data, len, "AnyConnectLocalPolicy", &doc, &root, diags);
 	if (r < 0)
 		return r;
-	root = xmlDocGetRootElement(doc);
-	if (!profile_xml_is(root, "AnyConnectLocalPolicy")) {
-		xmlFreeDoc(doc);
-		return -EMEDIUMTYPE;
-	}
 	p = xcalloc(1, sizeof(*p));
 	p->file = xstrdup(file);
 	profile_xml_check_stray_text(root, file, diags);

@@ -99,14 +99,9 @@ int profile_prefs_parse(const char *file, const void *data, size_t len,
 	int r;
 
 	file = file ? file : "(input)";
-	r = profile_xml_read(file, data, len, &doc, diags);
+	r = profile_xml_read_root(file, data, len, "AnyConnectPreferences", &doc, &root, diags);
 	if (r < 0)
 		return r;
-	root = xmlDocGetRootElement(doc);
-	if (!profile_xml_is(root, "AnyConnectPreferences")) {
-		xmlFreeDoc(doc);
-		return -EMEDIUMTYPE;
-	}
 	p = xcalloc(1, sizeof(*p));
 	p->file = xstrdup(file);
 	r = walk_prefs(p, root, diags);

@@ -145,6 +145,25 @@ int profile_xml_read(const char *file, const void *data, size_t len, xmlDoc **re
 	return 0;
 }
 
+int profile_xml_read_root(const char *file, const void *data, size_t len, const char *root_name,
+			  xmlDoc **ret_doc, const xmlNode **ret_root, struct profile_diags *diags)
+{
+	xmlDoc *doc = NULL;
+	const xmlNode *root;
+	int r = profile_xml_read(file, data, len, &doc, diags);
+
+	if (r < 0)
+		return r;
+	root = xmlDocGetRootElement(doc);
+	if (!profile_xml_is(root, root_name)) {
+		xmlFreeDoc(doc);
+		return -EMEDIUMTYPE;
+	}
+	*ret_doc = doc;
+	*ret_root = root;
+	return 0;
+}
+
 char *profile_xml_text(const xmlNode *node)
 {
 	size_t len = 0;
