@@ -200,18 +200,26 @@ static void session_detail_json(FILE *out, const struct gw_show_ctx *ctx,
 		(unsigned long long)s->bytes_out);
 }
 
+/* {"sessions":[...]}: one object per SA, written by fn. */
+static void json_sessions(FILE *out, const struct gw_show_ctx *ctx, const struct gw_show_sa *sas,
+			  size_t n,
+			  void (*fn)(FILE *, const struct gw_show_ctx *, const struct gw_show_sa *))
+{
+	fprintf(out, "{\"sessions\":[");
+	for (size_t i = 0; i < n; i++) {
+		fputs(i ? "," : "", out);
+		fn(out, ctx, &sas[i]);
+	}
+	fprintf(out, "]}\n");
+}
+
 void gw_show_crypto_session_detail(FILE *out, const struct gw_show_ctx *ctx,
 				   const struct gw_show_sa *sas, size_t n, bool json)
 {
 	size_t i;
 
 	if (json) {
-		fprintf(out, "{\"sessions\":[");
-		for (i = 0; i < n; i++) {
-			fputs(i ? "," : "", out);
-			session_detail_json(out, ctx, &sas[i]);
-		}
-		fprintf(out, "]}\n");
+		json_sessions(out, ctx, sas, n, session_detail_json);
 		return;
 	}
 	fprintf(out, "Crypto session current status\n\n"
@@ -343,12 +351,7 @@ void gw_show_ikev2_session_detailed(FILE *out, const struct gw_show_ctx *ctx,
 	size_t i;
 
 	if (json) {
-		fprintf(out, "{\"sessions\":[");
-		for (i = 0; i < n; i++) {
-			fputs(i ? "," : "", out);
-			ikev2_json_sa(out, ctx, &sas[i]);
-		}
-		fprintf(out, "]}\n");
+		json_sessions(out, ctx, sas, n, ikev2_json_sa);
 		return;
 	}
 	fprintf(out, " IPv4 Crypto IKEv2 Session\n");
